@@ -1,0 +1,62 @@
+# The two commands of the README: `make book` and `make test`.
+# Both create .venv when it is missing and install the pinned environment into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install book test unit notebooks build lab lint clean
+
+help:
+	@echo "make book   build the website into _build/html (executes every notebook)"
+	@echo "make test   unit tests, doctests, every notebook under nbval, and the book build"
+	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make lint   ruff on the package, tests and notebooks"
+	@echo "make clean  remove the build, caches and the virtual environment"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+build: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "The website is in _build/html. Open: file://$(CURDIR)/_build/html/index.html"
+
+book: build
+
+unit: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
+		--doctest-modules src/miakit tests
+
+notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=120 notebooks
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
+		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
+		src/miakit tests notebooks
+	$(MAKE) build
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests notebooks book/_ext
+	$(BIN)/ruff format --check src tests notebooks book/_ext
+
+clean:
+	rm -rf _build .pytest_cache $(VENV) src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
