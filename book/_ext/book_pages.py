@@ -1,0 +1,146 @@
+"""Sphinx extension: pages generated at build time from the project's registries.
+
+* ``book/question_bank.md``: the line ``% GENERATED: question-bank`` is replaced by the
+  question bank, built from ``book/questions.yml`` (grouped by chapter; answered
+  questions link to their notebooks, the others are marked as coming).
+* ``book/datasets.md``: the line ``% GENERATED: datasets`` is replaced by the table of
+  offline data sources from :data:`miakit.datasets.SOURCES`.
+
+A registered notebook that does not exist is reported as a Sphinx warning, so the
+``-W`` build fails instead of publishing a dead link.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+QUESTION_MARKER = "% GENERATED: question-bank"
+DATASETS_MARKER = "% GENERATED: datasets"
+
+#: Chapter number -> (title, chapter page or None while the chapter is not written).
+CHAPTERS: dict[str, tuple[str, str | None]] = {
+    "01": ("Formats and DICOM", "book/01_formats_dicom"),
+    "02": ("Modalities: X-ray, CT, MRI, PET, ultrasound", "book/02_modalities"),
+    "03": ("Filtering", "book/03_filtering"),
+    "04": ("Noise reduction and enhancement", "book/04_noise_enhancement"),
+    "05": ("Image quality metrics", "book/05_quality_metrics"),
+    "06": ("Segmentation: methods and why it is hard", "book/06_segmentation"),
+    "07": ("Registration and fusion", "book/07_registration"),
+    "08": ("Missing data and inpainting", "book/08_missing_data"),
+    "09": ("Feature extraction and selection", None),
+    "10": ("Dimensionality reduction", None),
+    "11": ("Class imbalance", None),
+    "12": ("Convolutional networks from first principles", None),
+    "13": ("Architectures for classification and segmentation", None),
+    "14": ("Training that generalizes", None),
+    "15": ("Hyperparameters and optimization", None),
+    "16": ("Transfer learning and fine-tuning", None),
+    "17": ("Sequences and longitudinal imaging", None),
+    "18": ("Ensembles", None),
+    "19": ("Evaluation metrics and statistics", None),
+    "20": ("Clinical validation and domain shift", None),
+    "21": ("Ethics: privacy, bias, explainability", None),
+    "22": ("Reproducibility and version control", None),
+    "23": ("Software ecosystem", None),
+    "24": ("Scale: large datasets and distributed processing", None),
+}
+
+
+def load_questions(root: Path) -> list[dict]:
+    """Read ``book/questions.yml`` below ``root``."""
+    with open(root / "book" / "questions.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def render_question_bank(questions: list[dict], root: Path) -> str:
+    """MyST markdown of the question bank."""
+    by_chapter: dict[str, list[dict]] = defaultdict(list)
+    for entry in questions:
+        by_chapter[str(entry["chapter"])].append(entry)
+    answered = sum(1 for q in questions if _one_line(q.get("answer") or ""))
+    lines = [
+        f"The registry holds **{len(questions)} questions**; **{answered}** have a model "
+        f"answer backed by a notebook so far, the others are marked "
+        "{bdg-secondary}`coming`. Open a question to see the short answer, then follow "
+        "the link to the experiment that backs it.",
+        "",
+    ]
+    for chapter in sorted(by_chapter):
+        title, page = CHAPTERS.get(chapter, (f"Chapter {chapter}", None))
+        lines.append(f"## {chapter} · {title}")
+        lines.append("")
+        if page is not None and (root / f"{page}.md").exists():
+            lines += [f"Chapter page: {{doc}}`/{page}`", ""]
+        for entry in by_chapter[chapter]:
+            qid, question = entry["id"], _one_line(entry["question"])
+            answer = _one_line(entry.get("answer") or "")
+            notebooks = entry.get("notebooks") or []
+            if not answer:
+                lines += [f"- **{qid}** · {question} {{bdg-secondary}}`coming`", ""]
+                continue
+            lines += [
+                f":::{{dropdown}} {qid} · {question}",
+                answer,
+                "",
+                "Evidence: "
+                + ", ".join(f"{{doc}}`/{Path(nb).with_suffix('').as_posix()}`" for nb in notebooks),
+                ":::",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def render_datasets() -> str:
+    """MyST markdown of the data-source registry."""
+    from miakit.datasets import SOURCES
+
+    lines: list[str] = []
+    for source in SOURCES.values():
+        lines += [
+            f"### {source.title}",
+            "",
+            f"- **Key in** `miakit.datasets`: `{source.key}`; installed with "
+            f"`pip install {source.pip_name}`",
+            f"- **What the book uses**: {source.contents}",
+            f"- **Origin**: {source.origin}",
+            f"- **Licence**: {source.licence}",
+            f"- **Required attribution**: {source.attribution}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    root = Path(app.srcdir)
+    text = source[0]
+    if QUESTION_MARKER in text:
+        registry = root / "book" / "questions.yml"
+        app.env.note_dependency(str(registry))
+        questions = load_questions(root)
+        for entry in questions:
+            for notebook in entry.get("notebooks") or []:
+                if not (root / notebook).exists():
+                    logger.warning(
+                        f"questions.yml: {entry['id']} lists {notebook}, which does not exist",
+                        location=docname,
+                    )
+        text = text.replace(QUESTION_MARKER, render_question_bank(questions, root))
+    if DATASETS_MARKER in text:
+        text = text.replace(DATASETS_MARKER, render_datasets())
+    source[0] = text
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("source-read", _source_read)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,536 @@
+"""Reading DICOM images and series, Hounsfield units, display windows and header tables.
+
+Taught in chapter 01 (*Formats and DICOM*). The functions wrap :mod:`pydicom` and add
+what a pipeline needs to get right: the modality LUT (stored values to HU), sorting
+slices by their position in space, geometry checks, and errors that name the file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.pixels import apply_modality_lut
+
+from ._checks import as_image, choice, positive
+
+__all__ = [
+    "WINDOW_PRESETS",
+    "DicomError",
+    "DicomImage",
+    "DicomVolume",
+    "apply_window",
+    "header_summary",
+    "nifti_affine",
+    "read_dicom",
+    "read_series",
+    "window_preset",
+]
+
+#: Display windows as (level, width) in HU.
+WINDOW_PRESETS: dict[str, tuple[float, float]] = {
+    "lung": (-600.0, 1500.0),
+    "soft_tissue": (40.0, 400.0),
+    "bone": (400.0, 1800.0),
+    "brain": (40.0, 80.0),
+}
+
+
+class DicomError(ValueError):
+    """A file that is not DICOM, is truncated or malformed, or holds no usable image."""
+
+
+@dataclass
+class DicomImage:
+    """One 2D DICOM image with its geometry.
+
+    Attributes
+    ----------
+    pixels : ndarray of shape (rows, cols), float64
+        Values after the modality LUT (CT: Hounsfield units via RescaleSlope/Intercept).
+    spacing_mm : tuple of 2 floats
+        Distance between rows and between columns (DICOM PixelSpacing order).
+    position_mm : tuple of 3 floats or None
+        ImagePositionPatient: centre of the first pixel in patient coordinates (LPS).
+    orientation : tuple of 6 floats or None
+        ImageOrientationPatient: direction cosines of a row, then of a column (LPS).
+    modality : str
+        DICOM Modality, e.g. ``"CT"``.
+    units : str
+        ``"HU"`` for CT, else ``"arbitrary"``.
+    dataset : pydicom.Dataset
+        The full header (and pixel data) as read by pydicom.
+    """
+
+    pixels: np.ndarray
+    spacing_mm: tuple[float, float]
+    position_mm: tuple[float, float, float] | None
+    orientation: tuple[float, float, float, float, float, float] | None
+    modality: str
+    units: str
+    dataset: Dataset
+
+
+@dataclass
+class DicomVolume:
+    """A 3D volume stacked from a DICOM series, sorted by slice position.
+
+    Attributes
+    ----------
+    array : ndarray of shape (Z, Y, X), float64
+        Slices in order of increasing position along the slice normal.
+    spacing_mm : tuple of 3 floats
+        (z, y, x): distance between slice positions, between rows, between columns.
+    origin_mm : tuple of 3 floats
+        Patient (LPS) position of voxel ``array[0, 0, 0]``.
+    direction : ndarray of shape (3, 3)
+        Rows are the LPS unit vectors of the x (along a row), y (down a column) and
+        slice-normal axes.
+    positions_mm : ndarray of shape (Z,)
+        Slice positions projected on the normal, increasing.
+    files : list of Path
+        Source files, in the sorted order.
+    """
+
+    array: np.ndarray
+    spacing_mm: tuple[float, float, float]
+    origin_mm: tuple[float, float, float]
+    direction: np.ndarray
+    positions_mm: np.ndarray
+    files: list[Path]
+
+
+def _floats(value: object, n: int) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        numbers = tuple(float(v) for v in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == n else None
+
+
+def read_dicom(path: str | PathLike[str]) -> DicomImage:
+    """Read one single-frame greyscale DICOM image and apply its modality LUT.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A DICOM Part 10 file.
+
+    Returns
+    -------
+    DicomImage
+        Pixels as float64 of shape (rows, cols); CT values in HU.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DicomError
+        If the file is not DICOM (no preamble/file meta), cannot be parsed, holds no
+        pixel data, its pixel data cannot be decoded (truncated, invalid attribute
+        values), or it is not a single-frame greyscale image.
+
+    Notes
+    -----
+    The modality LUT turns stored values into physical ones; for CT it is linear:
+    ``HU = stored * RescaleSlope + RescaleIntercept`` (DICOM PS3.3 C.11.1). The VOI
+    LUT (display window) is *not* applied. MONOCHROME1 images (e.g. many CR) show
+    high values dark; check ``dataset.PhotometricInterpretation`` before display.
+    When PixelSpacing is missing or zero, ImagerPixelSpacing is used, else 1 mm with
+    a warning.
+
+    Examples
+    --------
+    >>> from miakit.datasets import dicom_file_path
+    >>> image = read_dicom(dicom_file_path("CT_small.dcm"))
+    >>> image.pixels.shape, image.modality, image.units
+    ((128, 128), 'CT', 'HU')
+    >>> float(image.pixels.min())  # stored 128 with intercept -1024
+    -896.0
+    >>> image.spacing_mm
+    (0.661468, 0.661468)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path {str(path)!r} is not an existing file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            dataset = pydicom.dcmread(path)
+    except InvalidDicomError as err:
+        raise DicomError(
+            f"{path.name}: not a DICOM file (no 'DICM' preamble or file meta header): {err}"
+        ) from err
+    except Exception as err:
+        raise DicomError(f"{path.name}: could not be parsed as DICOM: {err}") from err
+    pixel_keywords = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+    if not any(k in dataset for k in pixel_keywords):
+        sop = getattr(dataset.get("SOPClassUID"), "name", "unknown SOP class")
+        raise DicomError(
+            f"{path.name}: has no pixel data (Modality {dataset.get('Modality', '?')!r}, "
+            f"{sop}); it is not an image"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            stored = dataset.pixel_array
+    except Exception as err:
+        raise DicomError(f"{path.name}: pixel data cannot be decoded: {err}") from err
+    if stored.ndim != 2:
+        raise DicomError(
+            f"{path.name}: expected a single-frame greyscale image (rows, cols), got pixel "
+            f"array of shape {stored.shape} (multi-frame or colour)"
+        )
+    pixels = np.asarray(apply_modality_lut(stored, dataset), dtype=np.float64)
+    spacing = _floats(dataset.get("PixelSpacing"), 2)
+    if spacing is None or min(spacing) <= 0:
+        spacing = _floats(dataset.get("ImagerPixelSpacing"), 2)
+    if spacing is None or min(spacing) <= 0:
+        warnings.warn(f"{path.name}: no valid pixel spacing, assuming 1 mm", stacklevel=2)
+        spacing = (1.0, 1.0)
+    modality = str(dataset.get("Modality", ""))
+    return DicomImage(
+        pixels=pixels,
+        spacing_mm=spacing,  # type: ignore[arg-type]
+        position_mm=_floats(dataset.get("ImagePositionPatient"), 3),  # type: ignore[arg-type]
+        orientation=_floats(dataset.get("ImageOrientationPatient"), 6),  # type: ignore[arg-type]
+        modality=modality,
+        units="HU" if modality == "CT" else "arbitrary",
+        dataset=dataset,
+    )
+
+
+def read_series(
+    paths: str | PathLike[str] | Sequence[str | PathLike[str]],
+    *,
+    tolerance_mm: float = 0.01,
+) -> DicomVolume:
+    """Stack the slices of one DICOM series into a volume sorted by position.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        A directory (every file in it is read) or a list of files.
+    tolerance_mm : float, optional
+        Largest allowed deviation of a slice gap from the median gap, and of
+        orientation cosines between slices.
+
+    Returns
+    -------
+    DicomVolume
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 files are given or ``tolerance_mm`` is not positive.
+    DicomError
+        If a file is unreadable (see :func:`read_dicom`), lacks position or
+        orientation, or the files differ in SeriesInstanceUID, shape, pixel spacing or
+        orientation; if two slices share a position; or if the gaps between slice
+        positions differ by more than ``tolerance_mm`` (missing slice, mixed series).
+
+    Notes
+    -----
+    The slice normal is ``n = r x c`` (cross product of the row and column direction
+    cosines of ImageOrientationPatient). Each slice's position along the stack is
+    ``ImagePositionPatient . n``; slices are sorted by it. File names and
+    InstanceNumber carry no geometric meaning and are ignored. Gantry tilt (positions
+    not along ``n``) is not corrected.
+
+    Examples
+    --------
+    >>> from miakit.datasets import dicom_file_path
+    >>> folder = dicom_file_path("DICOMDIR").parent / "98892001" / "CT5N"
+    >>> volume = read_series(folder)
+    >>> volume.array.shape, volume.spacing_mm
+    ((5, 16, 16), (2.5, 0.488281, 0.488281))
+    >>> volume.positions_mm.round(4).tolist()
+    [-1.2375, 1.2625, 3.7625, 6.2625, 8.7625]
+    """
+    tolerance_mm = positive(tolerance_mm, "tolerance_mm")
+    if isinstance(paths, (str, PathLike)) and Path(paths).is_dir():
+        files = sorted(p for p in Path(paths).iterdir() if p.is_file())
+    elif isinstance(paths, (str, PathLike)):
+        files = [Path(paths)]
+    else:
+        files = [Path(p) for p in paths]
+    if len(files) < 2:
+        raise ValueError(f"paths must give at least 2 files, got {len(files)}")
+    images = [read_dicom(f) for f in files]
+    first = images[0]
+    uid0 = first.dataset.get("SeriesInstanceUID")
+    for f, im in zip(files, images, strict=True):
+        if im.position_mm is None or im.orientation is None:
+            raise DicomError(f"{f.name}: lacks ImagePositionPatient or ImageOrientationPatient")
+        uid = im.dataset.get("SeriesInstanceUID")
+        if uid != uid0:
+            raise DicomError(
+                f"{f.name}: SeriesInstanceUID {uid} differs from {files[0].name} ({uid0})"
+            )
+        if im.pixels.shape != first.pixels.shape:
+            raise DicomError(
+                f"{f.name}: shape {im.pixels.shape} differs from {files[0].name} "
+                f"{first.pixels.shape}"
+            )
+        if not np.allclose(im.spacing_mm, first.spacing_mm, atol=tolerance_mm):
+            raise DicomError(f"{f.name}: PixelSpacing {im.spacing_mm} != {first.spacing_mm}")
+        if not np.allclose(im.orientation, first.orientation, atol=tolerance_mm):  # type: ignore[arg-type]
+            raise DicomError(
+                f"{f.name}: orientation {im.orientation} differs from {first.orientation}"
+            )
+    row, col = np.array(first.orientation[:3]), np.array(first.orientation[3:])  # type: ignore[index]
+    normal = np.cross(row, col)
+    projected = np.array([np.dot(im.position_mm, normal) for im in images])
+    order = np.argsort(projected, kind="stable")
+    positions = projected[order]
+    gaps = np.diff(positions)
+    if np.any(gaps < tolerance_mm):
+        k = int(np.argmin(gaps))
+        raise DicomError(
+            f"{files[order[k]].name} and {files[order[k + 1]].name} share the slice "
+            f"position {positions[k]:.3f} mm"
+        )
+    gap = float(np.median(gaps))
+    if np.max(np.abs(gaps - gap)) > tolerance_mm:
+        raise DicomError(
+            f"slice gaps are inconsistent: {np.round(gaps, 3).tolist()} mm (median {gap:.3f}, "
+            f"tolerance_mm {tolerance_mm}); a slice may be missing or series mixed"
+        )
+    array = np.stack([images[i].pixels for i in order])
+    origin = images[order[0]].position_mm
+    return DicomVolume(
+        array=array,
+        spacing_mm=(round(gap, 6), *first.spacing_mm),  # type: ignore[arg-type]
+        origin_mm=origin,  # type: ignore[arg-type]
+        direction=np.vstack([row, col, normal]),
+        positions_mm=positions,
+        files=[files[i] for i in order],
+    )
+
+
+def nifti_affine(volume: DicomVolume, *, convention: str = "RAS") -> np.ndarray:
+    """Voxel-to-world affine of a volume for the array transposed to (X, Y, Z).
+
+    Parameters
+    ----------
+    volume : DicomVolume
+    convention : {"RAS", "LPS"}
+        ``"RAS"`` (NIfTI, nibabel) or ``"LPS"`` (DICOM, ITK).
+
+    Returns
+    -------
+    ndarray of shape (4, 4)
+        Maps (i, j, k) = (column, row, slice) indices to millimetres.
+
+    Raises
+    ------
+    ValueError
+        If ``convention`` is not ``"RAS"`` or ``"LPS"``.
+
+    Notes
+    -----
+    Columns of the LPS affine are ``dx * r``, ``dy * c``, ``dz * n`` and the origin.
+    RAS = diag(-1, -1, 1) @ LPS: the first two world axes change sign.
+
+    Examples
+    --------
+    >>> from miakit.datasets import dicom_file_path
+    >>> volume = read_series(dicom_file_path("DICOMDIR").parent / "98892001" / "CT5N")
+    >>> nifti_affine(volume, convention="RAS").round(2)
+    array([[ -0.49,   0.  ,   0.  ,  72.2 ],
+           [  0.  ,  -0.49,   0.  , 143.  ],
+           [  0.  ,   0.  ,   2.5 ,  -1.24],
+           [  0.  ,   0.  ,   0.  ,   1.  ]])
+    """
+    choice(convention, "convention", ["RAS", "LPS"])
+    dz, dy, dx = volume.spacing_mm
+    affine = np.eye(4)
+    affine[:3, :3] = volume.direction.T * np.array([dx, dy, dz])
+    affine[:3, 3] = volume.origin_mm
+    if convention == "RAS":
+        affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine
+    return affine
+
+
+def window_preset(name: str) -> tuple[float, float]:
+    """(level, width) in HU of a named display window.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`WINDOW_PRESETS`.
+
+    Examples
+    --------
+    >>> window_preset("lung")
+    (-600.0, 1500.0)
+    """
+    choice(name, "name", list(WINDOW_PRESETS))
+    return WINDOW_PRESETS[name]
+
+
+def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndarray:
+    """Map HU to display grey levels in [0, 1] with a linear window.
+
+    Parameters
+    ----------
+    image_hu : ndarray of any shape (2D or 3D)
+        Values in HU.
+    level, width : float
+        Window centre and width in HU; ``width > 0``.
+
+    Returns
+    -------
+    ndarray of the same shape, float64 in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        If ``width`` is not positive or ``image_hu`` is not 2D/3D or not finite.
+
+    Notes
+    -----
+    ``g = clip((x - (level - width / 2)) / width, 0, 1)``. DICOM's VOI LUT (PS3.3
+    C.11.2.1.2) uses ``level - 0.5`` and ``width - 1`` for integer output; the
+    difference is below one grey level.
+
+    Examples
+    --------
+    >>> apply_window(np.array([[-200.0, 40.0, 240.0, 1000.0]]), level=40, width=400)
+    array([[0. , 0.5, 1. , 1. ]])
+    """
+    image = as_image(image_hu, "image_hu")
+    width = positive(width, "width")
+    level = float(level)
+    return np.clip((image - (level - width / 2)) / width, 0.0, 1.0)
+
+
+_STUDY = {
+    "StudyInstanceUID", "StudyDate", "StudyTime", "StudyID", "AccessionNumber",
+    "StudyDescription", "ReferringPhysicianName",
+}  # fmt: skip
+_SERIES = {
+    "SeriesInstanceUID", "SeriesNumber", "SeriesDescription", "Modality", "SeriesDate",
+    "SeriesTime", "BodyPartExamined", "PatientPosition", "ProtocolName",
+}  # fmt: skip
+_EQUIPMENT = {"Manufacturer", "ManufacturerModelName", "StationName", "SoftwareVersions"}
+_FRAME = {"FrameOfReferenceUID", "PositionReferenceIndicator"}
+_ORDER = [
+    "file meta", "patient", "study", "series", "equipment", "frame of reference",
+    "image", "pixel", "acquisition", "other", "private",
+]  # fmt: skip
+
+
+def _module(element: pydicom.DataElement) -> str:
+    tag = element.tag
+    keyword = element.keyword
+    if tag.is_private:
+        return "private"
+    for name, keys in (
+        ("study", _STUDY),
+        ("series", _SERIES),
+        ("equipment", _EQUIPMENT),
+        ("frame of reference", _FRAME),
+    ):
+        if keyword in keys:
+            return name
+    groups = {0x0002: "file meta", 0x0010: "patient", 0x0018: "acquisition", 0x0020: "image"}
+    groups.update({0x0028: "pixel", 0x7FE0: "pixel", 0x0008: "image"})
+    if keyword in ("RescaleSlope", "RescaleIntercept", "RescaleType", "WindowCenter"):
+        return "image"
+    return groups.get(tag.group, "other")
+
+
+def _short(element: pydicom.DataElement, max_chars: int) -> str:
+    if element.VR == "SQ":
+        return f"<sequence of {len(element.value)} item(s)>"
+    if element.VR in ("OB", "OW", "OF", "OD", "OL", "OV", "UN") and element.value is not None:
+        return f"<{len(element.value)} bytes>"
+    text = str(element.value)
+    if element.VR == "UI" and element.value is not None:
+        name = getattr(element.value, "name", text)
+        text = text if name == text else f"{text} ({name})"
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def header_summary(
+    dataset_or_path: Dataset | str | PathLike[str], *, max_chars: int = 60
+) -> pd.DataFrame:
+    """A readable table of the top-level header elements, grouped by DICOM module.
+
+    Parameters
+    ----------
+    dataset_or_path : pydicom.Dataset or path-like
+        A dataset, or a DICOM file to read (header only).
+    max_chars : int, optional
+        Values longer than this are shortened with an ellipsis.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``module``, ``keyword``, ``tag``, ``VR``, ``value``; rows ordered file
+        meta, patient, study, series, equipment, frame of reference, image, pixel,
+        acquisition, other, private. UIDs show their registered name when known.
+
+    Raises
+    ------
+    TypeError
+        If ``dataset_or_path`` is neither a Dataset nor a path.
+    FileNotFoundError, DicomError
+        If the path is missing or not DICOM.
+
+    Notes
+    -----
+    The grouping follows the DICOM information model (patient, study, series, instance,
+    PS3.3) by keyword and group number; it is a reading aid, not a full IOD parser.
+
+    Examples
+    --------
+    >>> from miakit.datasets import dicom_file_path
+    >>> table = header_summary(dicom_file_path("CT_small.dcm"))
+    >>> row = table[table.keyword == "TransferSyntaxUID"].iloc[0]
+    >>> row.module, row.value
+    ('file meta', '1.2.840.10008.1.2.1 (Explicit VR Little Endian)')
+    >>> table[table.keyword == "RescaleIntercept"].value.item()
+    '-1024'
+    """
+    if isinstance(dataset_or_path, Dataset):
+        dataset = dataset_or_path
+    elif isinstance(dataset_or_path, (str, PathLike)):
+        path = Path(dataset_or_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"dataset_or_path {str(path)!r} is not an existing file")
+        try:
+            dataset = pydicom.dcmread(path, stop_before_pixels=True)
+        except Exception as err:
+            raise DicomError(f"{path.name}: could not be read as DICOM: {err}") from err
+    else:
+        raise TypeError(
+            f"dataset_or_path must be a pydicom Dataset or a path, got "
+            f"{type(dataset_or_path).__name__}"
+        )
+    elements: Iterable[pydicom.DataElement] = list(getattr(dataset, "file_meta", None) or [])
+    elements = [*elements, *dataset]
+    rows = [
+        {
+            "module": _module(e),
+            "keyword": e.keyword or e.name,
+            "tag": f"({e.tag.group:04X},{e.tag.element:04X})",
+            "VR": e.VR,
+            "value": _short(e, max_chars),
+        }
+        for e in elements
+    ]
+    table = pd.DataFrame(rows, columns=["module", "keyword", "tag", "VR", "value"])
+    rank = table["module"].map({m: i for i, m in enumerate(_ORDER)})
+    return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)

@@ -1,0 +1,457 @@
+"""Image registration helpers built on SimpleITK (taught in chapter 07).
+
+NumPy arrays are in (Z, Y, X) or (Y, X) order; SimpleITK images and physical points are
+in (x, y, z) order and millimetres. The helpers here hide that flip, run a reproducible
+multi-resolution linear registration, and score a result by its target registration
+error (TRE) in millimetres rather than by the similarity metric it optimized.
+
+Conventions follow SimpleITK: a registration transform maps points of the *fixed*
+image's space to the *moving* image's space, and resampling the moving image with it
+puts the moving image on the fixed grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import SimpleITK as sitk
+
+from ._checks import as_array, as_image, as_mask, as_spacing, choice, positive, positive_int, probability
+
+__all__ = [
+    "RegistrationResult",
+    "from_sitk",
+    "mask_points_mm",
+    "register_linear",
+    "resample",
+    "target_registration_error",
+    "to_sitk",
+]
+
+Metric = Literal["mutual_information", "mean_squares", "correlation"]
+Kind = Literal["translation", "rigid", "affine"]
+Interpolator = Literal["linear", "nearest", "bspline"]
+
+_INTERPOLATORS = {
+    "linear": sitk.sitkLinear,
+    "nearest": sitk.sitkNearestNeighbor,
+    "bspline": sitk.sitkBSpline,
+}
+
+
+def to_sitk(
+    array: np.ndarray,
+    *,
+    spacing_mm: float | tuple[float, ...] | None = None,
+    origin_mm: tuple[float, ...] | None = None,
+) -> sitk.Image:
+    """Wrap a NumPy image as a SimpleITK image with spacing and origin.
+
+    Parameters
+    ----------
+    array : ndarray of shape (Z, Y, X) or (Y, X)
+        Real-valued image; converted to float32.
+    spacing_mm : float or tuple of float, optional
+        Voxel size per NumPy axis (same order as ``array.shape``); 1 mm if omitted.
+    origin_mm : tuple of float, optional
+        Physical position of the first voxel in SimpleITK (x, y, z) order; zeros if omitted.
+
+    Returns
+    -------
+    SimpleITK.Image
+        Image whose size and spacing are the NumPy ones reversed, identity direction.
+
+    Raises
+    ------
+    ValueError
+        If ``array`` is not 2D or 3D, contains NaN/inf, ``spacing_mm`` has the wrong
+        length or is not positive, or ``origin_mm`` has the wrong length.
+
+    Examples
+    --------
+    >>> image = to_sitk(np.zeros((4, 5, 6)), spacing_mm=(3.0, 2.0, 1.0))
+    >>> image.GetSize(), image.GetSpacing()
+    ((6, 5, 4), (1.0, 2.0, 3.0))
+    """
+    data = as_image(array, "array", ndim=(2, 3))
+    spacing = as_spacing(spacing_mm, data.ndim)
+    image = sitk.GetImageFromArray(data.astype(np.float32))
+    image.SetSpacing(tuple(reversed(spacing)))
+    if origin_mm is not None:
+        origin = tuple(float(v) for v in origin_mm)
+        if len(origin) != data.ndim:
+            raise ValueError(
+                f"origin_mm must have {data.ndim} values (x, y[, z]), got {len(origin)}"
+            )
+        image.SetOrigin(origin)
+    return image
+
+
+def from_sitk(image: sitk.Image) -> np.ndarray:
+    """Copy a SimpleITK image into a NumPy array in (Z, Y, X) or (Y, X) order.
+
+    Parameters
+    ----------
+    image : SimpleITK.Image
+
+    Returns
+    -------
+    ndarray
+        A copy of the voxel values (spacing is available from ``image.GetSpacing()``).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a SimpleITK image.
+
+    Examples
+    --------
+    >>> from_sitk(to_sitk(np.ones((2, 3)))).shape
+    (2, 3)
+    """
+    if not isinstance(image, sitk.Image):
+        raise TypeError(f"image must be a SimpleITK.Image, got {type(image).__name__}")
+    return sitk.GetArrayFromImage(image)
+
+
+def mask_points_mm(
+    mask: np.ndarray,
+    reference: sitk.Image,
+    *,
+    max_points: int | None = None,
+    rng: int | np.random.Generator | None = None,
+) -> np.ndarray:
+    """Physical (x, y, z) positions in mm of the voxels inside a mask.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (Z, Y, X) or (Y, X)
+        Voxels to convert, on the grid of ``reference`` (NumPy order).
+    reference : SimpleITK.Image
+        Gives the spacing, origin and direction of the grid.
+    max_points : int, optional
+        If given and the mask holds more voxels, a random subset of this size.
+    rng : int or numpy.random.Generator, optional
+        Seed or generator for the subset.
+
+    Returns
+    -------
+    ndarray of shape (N, D)
+        Points in SimpleITK order (x, y[, z]), millimetres.
+
+    Raises
+    ------
+    ValueError
+        If ``mask`` is not binary, is empty, or its shape does not match ``reference``.
+
+    Examples
+    --------
+    >>> ref = to_sitk(np.zeros((3, 4)), spacing_mm=(2.0, 1.0))
+    >>> mask_points_mm(np.eye(3, 4, dtype=bool), ref)
+    array([[0., 0.],
+           [1., 2.],
+           [2., 4.]])
+    """
+    mask_arr = as_mask(mask, "mask", ndim=(2, 3))
+    if not isinstance(reference, sitk.Image):
+        raise TypeError(f"reference must be a SimpleITK.Image, got {type(reference).__name__}")
+    expected = tuple(reversed(reference.GetSize()))
+    if mask_arr.shape != expected:
+        raise ValueError(f"mask shape {mask_arr.shape} does not match reference shape {expected}")
+    index_zyx = np.argwhere(mask_arr)
+    if index_zyx.shape[0] == 0:
+        raise ValueError("mask must contain at least one True voxel, got an empty mask")
+    if max_points is not None:
+        max_points = positive_int(max_points, "max_points")
+        if index_zyx.shape[0] > max_points:
+            pick = np.random.default_rng(rng).choice(index_zyx.shape[0], max_points, replace=False)
+            index_zyx = index_zyx[np.sort(pick)]
+    index_xyz = index_zyx[:, ::-1].astype(np.float64)
+    ndim = mask_arr.ndim
+    direction = np.asarray(reference.GetDirection()).reshape(ndim, ndim)
+    spacing = np.asarray(reference.GetSpacing())
+    origin = np.asarray(reference.GetOrigin())
+    return origin + (index_xyz * spacing) @ direction.T
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """Outcome of :func:`register_linear`.
+
+    Attributes
+    ----------
+    transform : SimpleITK.Transform
+        Maps fixed-space points (mm) to moving-space points (mm).
+    metric_value : float
+        Final value of the optimized metric (lower is better for all three metrics in
+        SimpleITK; its scale depends on the metric and is not comparable across metrics).
+    iterations : int
+        Optimizer iterations at the finest level.
+    stop_condition : str
+        The optimizer's reason for stopping.
+    """
+
+    transform: sitk.Transform
+    metric_value: float
+    iterations: int
+    stop_condition: str
+
+
+def register_linear(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    *,
+    kind: Kind = "rigid",
+    metric: Metric = "mutual_information",
+    shrink_factors: tuple[int, ...] = (4, 2, 1),
+    smoothing_sigmas_mm: tuple[float, ...] = (4.0, 2.0, 0.0),
+    iterations: int = 200,
+    sampling_fraction: float = 0.25,
+    histogram_bins: int = 32,
+    learning_rate_mm: float = 2.0,
+    initial_transform: sitk.Transform | None = None,
+    seed: int = 0,
+    threads: int = 2,
+) -> RegistrationResult:
+    """Multi-resolution linear registration with a reproducible metric sampling.
+
+    Parameters
+    ----------
+    fixed, moving : SimpleITK.Image
+        Scalar images of the same dimension (2D or 3D), any grids.
+    kind : {"translation", "rigid", "affine"}
+        Transform model: 2/3 translations; plus rotation (Euler); or a full affine map.
+    metric : {"mutual_information", "mean_squares", "correlation"}
+        Mattes mutual information (works across modalities), mean squared difference
+        (same modality and intensity scale) or normalized correlation (linear intensity
+        relation).
+    shrink_factors, smoothing_sigmas_mm : tuple
+        The pyramid: one shrink factor and one Gaussian sigma (mm) per level, coarse first.
+    iterations : int
+        Maximum gradient-descent iterations per level.
+    sampling_fraction : float in (0, 1]
+        Fraction of fixed voxels sampled at random (with ``seed``) to evaluate the metric.
+    histogram_bins : int
+        Joint-histogram bins for mutual information.
+    learning_rate_mm : float
+        First step of the optimizer, roughly the largest voxel shift (mm) per iteration;
+        the step halves whenever the gradient changes direction.
+    initial_transform : SimpleITK.Transform, optional
+        Start point; by default the image centres are aligned (geometry initializer).
+    seed : int
+        Seed of the metric's random sampling (fixed for reproducible results).
+    threads : int
+        Worker threads of the registration.
+
+    Returns
+    -------
+    RegistrationResult
+
+    Raises
+    ------
+    TypeError
+        If ``fixed`` or ``moving`` is not a SimpleITK image.
+    ValueError
+        If the dimensions differ or are not 2/3, ``kind`` or ``metric`` is unknown, the
+        pyramid lists differ in length, or ``sampling_fraction`` is not in (0, 1].
+
+    Notes
+    -----
+    Regular-step gradient descent with parameter scales from physical shift, so rotations
+    (radians) and translations (mm) move voxels by comparable amounts. Each pyramid level
+    smooths both images with a Gaussian of the given sigma and shrinks them, so the
+    coarse levels find the large motion and the fine levels refine it.
+
+    Examples
+    --------
+    >>> yy, xx = np.mgrid[:64, :64]
+    >>> blob = np.exp(-((yy - 30) ** 2 + (xx - 34) ** 2) / 60.0)
+    >>> fixed = to_sitk(blob)
+    >>> moving = to_sitk(np.roll(blob, 3, axis=1))  # moved 3 px along x
+    >>> result = register_linear(fixed, moving, kind="translation", metric="mean_squares")
+    >>> [round(v, 1) for v in result.transform.GetParameters()]
+    [3.0, 0.0]
+    """
+    for name, image in (("fixed", fixed), ("moving", moving)):
+        if not isinstance(image, sitk.Image):
+            raise TypeError(f"{name} must be a SimpleITK.Image, got {type(image).__name__}")
+    dim = fixed.GetDimension()
+    if dim not in (2, 3) or moving.GetDimension() != dim:
+        raise ValueError(
+            f"fixed and moving must both be 2D or 3D, got {dim}D and {moving.GetDimension()}D"
+        )
+    choice(kind, "kind", ("translation", "rigid", "affine"))
+    choice(metric, "metric", ("mutual_information", "mean_squares", "correlation"))
+    if len(shrink_factors) != len(smoothing_sigmas_mm) or len(shrink_factors) == 0:
+        raise ValueError(
+            "shrink_factors and smoothing_sigmas_mm must have the same non-zero length, got "
+            f"{len(shrink_factors)} and {len(smoothing_sigmas_mm)}"
+        )
+    fraction = probability(sampling_fraction, "sampling_fraction")
+    if fraction == 0:
+        raise ValueError(f"sampling_fraction must be in (0, 1], got {sampling_fraction!r}")
+    iterations = positive_int(iterations, "iterations")
+    learning_rate_mm = positive(learning_rate_mm, "learning_rate_mm")
+    threads = positive_int(threads, "threads")
+
+    fixed_f = sitk.Cast(fixed, sitk.sitkFloat32)
+    moving_f = sitk.Cast(moving, sitk.sitkFloat32)
+    if initial_transform is None:
+        model = {
+            "translation": sitk.TranslationTransform(dim),
+            "rigid": sitk.Euler2DTransform() if dim == 2 else sitk.Euler3DTransform(),
+            "affine": sitk.AffineTransform(dim),
+        }[kind]
+        if kind == "translation":
+            initial_transform = model
+        else:
+            initial_transform = sitk.CenteredTransformInitializer(
+                fixed_f, moving_f, model, sitk.CenteredTransformInitializerFilter.GEOMETRY
+            )
+
+    method = sitk.ImageRegistrationMethod()
+    method.SetNumberOfThreads(threads)
+    if metric == "mutual_information":
+        method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=histogram_bins)
+    elif metric == "mean_squares":
+        method.SetMetricAsMeanSquares()
+    else:
+        method.SetMetricAsCorrelation()
+    method.SetMetricSamplingStrategy(method.RANDOM)
+    method.SetMetricSamplingPercentage(fraction, seed)
+    method.SetInterpolator(sitk.sitkLinear)
+    method.SetOptimizerAsRegularStepGradientDescent(
+        learningRate=learning_rate_mm,
+        minStep=1e-3,
+        numberOfIterations=iterations,
+        relaxationFactor=0.5,
+        gradientMagnitudeTolerance=1e-8,
+    )
+    method.SetOptimizerScalesFromPhysicalShift()
+    method.SetShrinkFactorsPerLevel(list(shrink_factors))
+    method.SetSmoothingSigmasPerLevel(list(smoothing_sigmas_mm))
+    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
+    method.SetInitialTransform(initial_transform, inPlace=False)
+    transform = method.Execute(fixed_f, moving_f)
+    return RegistrationResult(
+        transform=transform,
+        metric_value=float(method.GetMetricValue()),
+        iterations=int(method.GetOptimizerIteration()),
+        stop_condition=method.GetOptimizerStopConditionDescription(),
+    )
+
+
+def resample(
+    moving: sitk.Image,
+    transform: sitk.Transform,
+    *,
+    reference: sitk.Image | None = None,
+    interpolator: Interpolator = "linear",
+    default_value: float = 0.0,
+) -> sitk.Image:
+    """Resample ``moving`` onto the grid of ``reference`` through ``transform``.
+
+    The output at a reference point ``p`` is ``moving(transform(p))``.
+
+    Parameters
+    ----------
+    moving : SimpleITK.Image
+    transform : SimpleITK.Transform
+        Maps reference-space points to moving-space points (a registration result).
+    reference : SimpleITK.Image, optional
+        Output grid; the grid of ``moving`` if omitted.
+    interpolator : {"linear", "nearest", "bspline"}
+        Use ``"nearest"`` for label images.
+    default_value : float
+        Value outside the moving image.
+
+    Returns
+    -------
+    SimpleITK.Image
+
+    Raises
+    ------
+    TypeError
+        If ``moving`` is not an image or ``transform`` not a transform.
+    ValueError
+        If ``interpolator`` is unknown.
+
+    Examples
+    --------
+    >>> image = to_sitk(np.arange(12.0).reshape(3, 4))
+    >>> shifted = resample(image, sitk.TranslationTransform(2, (1.0, 0.0)))
+    >>> from_sitk(shifted)[0]
+    array([1., 2., 3., 0.], dtype=float32)
+    """
+    if not isinstance(moving, sitk.Image):
+        raise TypeError(f"moving must be a SimpleITK.Image, got {type(moving).__name__}")
+    if not isinstance(transform, sitk.Transform):
+        raise TypeError(f"transform must be a SimpleITK.Transform, got {type(transform).__name__}")
+    choice(interpolator, "interpolator", tuple(_INTERPOLATORS))
+    grid = moving if reference is None else reference
+    return sitk.Resample(
+        moving, grid, transform, _INTERPOLATORS[interpolator], float(default_value)
+    )
+
+
+def target_registration_error(
+    transform_true: sitk.Transform,
+    transform_est: sitk.Transform,
+    points_mm: np.ndarray,
+) -> np.ndarray:
+    """Distance in mm between where two transforms send each target point.
+
+    Parameters
+    ----------
+    transform_true : SimpleITK.Transform
+        The known correct mapping (fixed space to moving space).
+    transform_est : SimpleITK.Transform
+        The mapping found by a registration.
+    points_mm : ndarray of shape (N, D)
+        Target points in the fixed space, SimpleITK (x, y[, z]) order, mm.
+
+    Returns
+    -------
+    ndarray of shape (N,)
+        ``||T_true(p) - T_est(p)||`` for each point, in mm.
+
+    Raises
+    ------
+    TypeError
+        If a transform is not a SimpleITK transform.
+    ValueError
+        If ``points_mm`` is not a 2D array with D equal to the transforms' dimension.
+
+    Notes
+    -----
+    TRE is measured at points that matter (landmarks, voxels of the organ), not at the
+    features the metric used, and it is in mm, so it is comparable across metrics and
+    methods, unlike the optimized similarity value.
+
+    References
+    ----------
+    .. [1] J. M. Fitzpatrick and J. B. West, "The distribution of target registration
+       error in rigid-body point-based registration", IEEE Trans. Med. Imaging 20(9),
+       917-927, 2001.
+
+    Examples
+    --------
+    >>> shift = sitk.TranslationTransform(2, (1.0, 0.0))
+    >>> target_registration_error(shift, sitk.TranslationTransform(2), np.zeros((2, 2)))
+    array([1., 1.])
+    """
+    for name, tfm in (("transform_true", transform_true), ("transform_est", transform_est)):
+        if not isinstance(tfm, sitk.Transform):
+            raise TypeError(f"{name} must be a SimpleITK.Transform, got {type(tfm).__name__}")
+    points = as_array(points_mm, "points_mm", ndim=2, kind="iuf").astype(np.float64)
+    dim = transform_true.GetDimension()
+    if points.shape[1] != dim or transform_est.GetDimension() != dim:
+        raise ValueError(
+            f"points_mm must have shape (N, {dim}) to match {dim}D transforms, got "
+            f"{points.shape} and a {transform_est.GetDimension()}D transform_est"
+        )
+    mapped_true = np.array([transform_true.TransformPoint(tuple(p)) for p in points])
+    mapped_est = np.array([transform_est.TransformPoint(tuple(p)) for p in points])
+    return np.linalg.norm(mapped_true - mapped_est, axis=1)

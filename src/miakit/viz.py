@@ -1,0 +1,273 @@
+"""Plotting helpers used throughout the book.
+
+Every function draws on a given matplotlib ``ax`` (or a new one when ``ax`` is None)
+and returns it; none calls ``plt.show()``. Grey images are drawn with explicit
+display limits so that two panels with the same limits can be compared by eye.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+
+from ._checks import as_array, as_image, as_mask, probability, same_shape
+
+__all__ = ["set_style", "show_image", "show_montage", "show_overlay", "window_limits"]
+
+#: (level, width) in HU; kept in sync with :data:`miakit.dicom.WINDOW_PRESETS`.
+_WINDOWS_HU: dict[str, tuple[float, float]] = {
+    "lung": (-600.0, 1500.0),
+    "soft_tissue": (40.0, 400.0),
+    "bone": (400.0, 1800.0),
+    "brain": (40.0, 80.0),
+}
+
+
+def set_style() -> None:
+    """Apply the book's plotting style: readable fonts, no grid on images, 100 dpi.
+
+    Examples
+    --------
+    >>> set_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["image.cmap"]
+    'gray'
+    """
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "figure.figsize": (7.0, 4.0),
+            "font.size": 10,
+            "axes.titlesize": 10,
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+            "image.cmap": "gray",
+            "image.interpolation": "nearest",
+            "axes.prop_cycle": mpl.cycler(color=plt.get_cmap("tab10").colors),
+            "figure.constrained_layout.use": True,
+        }
+    )
+
+
+def window_limits(window: str | tuple[float, float]) -> tuple[float, float]:
+    """Display limits ``(vmin, vmax)`` of a window given by preset name or (level, width).
+
+    Examples
+    --------
+    >>> window_limits("lung")
+    (-1350.0, 150.0)
+    >>> window_limits((40, 400))
+    (-160.0, 240.0)
+    """
+    if isinstance(window, str):
+        if window not in _WINDOWS_HU:
+            raise ValueError(f"window must be one of {sorted(_WINDOWS_HU)}, got {window!r}")
+        level, width = _WINDOWS_HU[window]
+    else:
+        try:
+            level, width = (float(v) for v in window)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"window must be a preset name or a (level, width) pair, got {window!r}"
+            ) from None
+        if not width > 0:
+            raise ValueError(f"window width must be > 0, got {width}")
+    return (level - width / 2, level + width / 2)
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def show_image(
+    image: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    window: str | tuple[float, float] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "gray",
+    title: str | None = None,
+    colorbar_label: str | None = None,
+) -> Axes:
+    """Show a 2D image (or an RGB image) without axes ticks.
+
+    Parameters
+    ----------
+    image : ndarray of shape (Y, X) or (Y, X, 3)
+        The image; CT values in HU when a ``window`` is used.
+    ax : Axes, optional
+        Where to draw; a new figure is made when None.
+    window : str or (level, width), optional
+        A display window ('lung', 'soft_tissue', 'bone', 'brain' or a pair in HU).
+        Overrides ``vmin``/``vmax``.
+    vmin, vmax : float, optional
+        Display limits; default to the 1st and 99th percentiles.
+    cmap : str
+        Colour map for single-channel images.
+    title : str, optional
+        Axes title: say what to see.
+    colorbar_label : str, optional
+        When given, a colour bar with this label (include units, e.g. "HU").
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ax = show_image(np.arange(12.0).reshape(3, 4), vmin=0, vmax=11, title="ramp")
+    >>> ax.get_title()
+    'ramp'
+    """
+    array = as_array(image, "image", ndim=(2, 3), kind="buif")
+    if array.ndim == 3 and array.shape[-1] not in (3, 4):
+        raise ValueError(f"image must be (Y, X) or (Y, X, 3|4), got shape {array.shape}")
+    ax = _axes(ax)
+    if window is not None:
+        vmin, vmax = window_limits(window)
+    elif array.ndim == 2 and (vmin is None or vmax is None):
+        low, high = np.percentile(array, [1, 99])
+        vmin = float(low) if vmin is None else vmin
+        vmax = float(high) if vmax is None else vmax
+    shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    if colorbar_label is not None:
+        ax.figure.colorbar(shown, ax=ax, label=colorbar_label, fraction=0.046, pad=0.04)
+    return ax
+
+
+def show_montage(
+    images: Sequence[np.ndarray] | np.ndarray,
+    *,
+    ax: Axes | None = None,
+    ncols: int | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "gray",
+    titles: Sequence[str] | None = None,
+) -> Axes:
+    """Tile equally shaped 2D images into one grid drawn on a single axes.
+
+    Parameters
+    ----------
+    images : sequence of ndarray of shape (Y, X), or ndarray of shape (N, Y, X)
+        The tiles, in reading order.
+    ncols : int, optional
+        Tiles per row; default ``ceil(sqrt(N))``.
+    vmin, vmax : float, optional
+        Shared display limits (default: 1st/99th percentile of all tiles).
+    titles : sequence of str, optional
+        One short label per tile, written in its top-left corner.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ax = show_montage(np.zeros((5, 4, 4)), ncols=3, vmin=0, vmax=1)
+    >>> ax.images[0].get_array().shape
+    (8, 12)
+    """
+    stack = as_array(np.asarray(images), "images", ndim=3, kind="buif")
+    n, height, width = stack.shape
+    if ncols is None:
+        ncols = math.ceil(math.sqrt(n))
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
+    nrows = math.ceil(n / ncols)
+    if vmin is None or vmax is None:
+        low, high = np.percentile(stack, [1, 99])
+        vmin = float(low) if vmin is None else vmin
+        vmax = float(high) if vmax is None else vmax
+    canvas = np.full((nrows * height, ncols * width), np.nan)
+    for i, tile in enumerate(stack):
+        row, col = divmod(i, ncols)
+        canvas[row * height : (row + 1) * height, col * width : (col + 1) * width] = tile
+    ax = _axes(ax)
+    cmap_obj = plt.get_cmap(cmap).with_extremes(bad="white")
+    ax.imshow(canvas, cmap=cmap_obj, vmin=vmin, vmax=vmax, interpolation="nearest")
+    if titles is not None:
+        for i, label in enumerate(titles):
+            row, col = divmod(i, ncols)
+            ax.text(
+                col * width + 2,
+                row * height + 2,
+                label,
+                color="yellow",
+                fontsize=8,
+                va="top",
+                ha="left",
+            )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def show_overlay(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    color: str = "tab:orange",
+    alpha: float = 0.4,
+    contour: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Show a grey image with a binary mask on top, filled or as a contour.
+
+    Parameters
+    ----------
+    image : ndarray of shape (Y, X)
+    mask : ndarray of shape (Y, X)
+        Binary mask (bool or 0/1) of the same shape.
+    color : str
+        Any matplotlib colour; the default is colour-blind safe on grey.
+    alpha : float
+        Opacity of the filled mask, in [0, 1].
+    contour : bool
+        Draw the outline only (keeps the anatomy underneath visible).
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((8, 8)); msk = np.zeros((8, 8), bool); msk[2:5, 2:5] = True
+    >>> ax = show_overlay(img, msk, vmin=0, vmax=1, contour=True)
+    >>> len(ax.collections) > 0
+    True
+    """
+    array = as_image(image, "image", ndim=2)
+    binary = as_mask(mask, "mask", ndim=2)
+    same_shape(array, binary, "image", "mask")
+    alpha = probability(alpha, "alpha")
+    ax = show_image(array, ax=ax, vmin=vmin, vmax=vmax, title=title)
+    if contour:
+        ax.contour(binary.astype(float), levels=[0.5], colors=[color], linewidths=1.2)
+    else:
+        rgba = np.zeros((*binary.shape, 4))
+        rgba[binary] = to_rgba(color, alpha)
+        ax.imshow(rgba, interpolation="nearest")
+    return ax
