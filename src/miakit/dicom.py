@@ -56,18 +56,12 @@ class DicomImage:
     ----------
     pixels : ndarray of shape (rows, cols), float64
         Values after the modality LUT (CT: Hounsfield units via RescaleSlope/Intercept).
-    spacing_mm : tuple of 2 floats
-        Distance between rows and between columns (DICOM PixelSpacing order).
-    position_mm : tuple of 3 floats or None
-        ImagePositionPatient: centre of the first pixel in patient coordinates (LPS).
-    orientation : tuple of 6 floats or None
-        ImageOrientationPatient: direction cosines of a row, then of a column (LPS).
-    modality : str
-        DICOM Modality, e.g. ``"CT"``.
-    units : str
-        ``"HU"`` for CT, else ``"arbitrary"``.
-    dataset : pydicom.Dataset
-        The full header (and pixel data) as read by pydicom.
+    spacing_mm : (row gap, column gap) in mm, DICOM PixelSpacing order.
+    position_mm : ImagePositionPatient (LPS, mm) of the first pixel's centre, or None.
+    orientation : ImageOrientationPatient: row then column direction cosines, or None.
+    modality : DICOM Modality, e.g. ``"CT"``.
+    units : ``"HU"`` for CT, else ``"arbitrary"``.
+    dataset : the full pydicom Dataset (header and pixel data).
     """
 
     pixels: np.ndarray
@@ -85,19 +79,13 @@ class DicomVolume:
 
     Attributes
     ----------
-    array : ndarray of shape (Z, Y, X), float64
-        Slices in order of increasing position along the slice normal.
-    spacing_mm : tuple of 3 floats
-        (z, y, x): distance between slice positions, between rows, between columns.
-    origin_mm : tuple of 3 floats
-        Patient (LPS) position of voxel ``array[0, 0, 0]``.
-    direction : ndarray of shape (3, 3)
-        Rows are the LPS unit vectors of the x (along a row), y (down a column) and
-        slice-normal axes.
-    positions_mm : ndarray of shape (Z,)
-        Slice positions projected on the normal, increasing.
-    files : list of Path
-        Source files, in the sorted order.
+    array : ndarray of shape (Z, Y, X), float64, slices by increasing normal position.
+    spacing_mm : (z, y, x) gaps in mm: between slice positions, rows, columns.
+    origin_mm : LPS position (mm) of voxel ``array[0, 0, 0]``.
+    direction : ndarray of shape (3, 3); rows are the LPS unit vectors of x (along a
+        row), y (down a column) and the slice normal.
+    positions_mm : ndarray of shape (Z,), slice positions projected on the normal.
+    files : list of Path, the source files in sorted order.
     """
 
     array: np.ndarray
@@ -268,26 +256,18 @@ def read_series(
         raise ValueError(f"paths must give at least 2 files, got {len(files)}")
     images = [read_dicom(f) for f in files]
     first = images[0]
-    uid0 = first.dataset.get("SeriesInstanceUID")
     for f, im in zip(files, images, strict=True):
         if im.position_mm is None or im.orientation is None:
             raise DicomError(f"{f.name}: lacks ImagePositionPatient or ImageOrientationPatient")
-        uid = im.dataset.get("SeriesInstanceUID")
-        if uid != uid0:
-            raise DicomError(
-                f"{f.name}: SeriesInstanceUID {uid} differs from {files[0].name} ({uid0})"
-            )
-        if im.pixels.shape != first.pixels.shape:
-            raise DicomError(
-                f"{f.name}: shape {im.pixels.shape} differs from {files[0].name} "
-                f"{first.pixels.shape}"
-            )
-        if not np.allclose(im.spacing_mm, first.spacing_mm, atol=tolerance_mm):
-            raise DicomError(f"{f.name}: PixelSpacing {im.spacing_mm} != {first.spacing_mm}")
-        if not np.allclose(im.orientation, first.orientation, atol=tolerance_mm):  # type: ignore[arg-type]
-            raise DicomError(
-                f"{f.name}: orientation {im.orientation} differs from {first.orientation}"
-            )
+        for what, value, ref in (
+            ("SeriesInstanceUID", im.dataset.get("SeriesInstanceUID"), first.dataset.get("SeriesInstanceUID")),
+            ("shape", im.pixels.shape, first.pixels.shape),
+            ("PixelSpacing", im.spacing_mm, first.spacing_mm),
+            ("ImageOrientationPatient", im.orientation, first.orientation),
+        ):  # fmt: skip
+            exact = what in ("SeriesInstanceUID", "shape")
+            if (value != ref) if exact else not np.allclose(value, ref, atol=tolerance_mm):  # type: ignore[arg-type]
+                raise DicomError(f"{f.name}: {what} {value} differs from {files[0].name} ({ref})")
     row, col = np.array(first.orientation[:3]), np.array(first.orientation[3:])  # type: ignore[index]
     normal = np.cross(row, col)
     projected = np.array([np.dot(im.position_mm, normal) for im in images])
@@ -415,40 +395,28 @@ def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndar
     return np.clip((image - (level - width / 2)) / width, 0.0, 1.0)
 
 
-_STUDY = {
-    "StudyInstanceUID", "StudyDate", "StudyTime", "StudyID", "AccessionNumber",
-    "StudyDescription", "ReferringPhysicianName",
+_BY_KEYWORD = {
+    **dict.fromkeys(
+        "StudyInstanceUID StudyDate StudyTime StudyID AccessionNumber StudyDescription "
+        "ReferringPhysicianName".split(), "study"),
+    **dict.fromkeys(
+        "SeriesInstanceUID SeriesNumber SeriesDescription Modality SeriesDate SeriesTime "
+        "BodyPartExamined PatientPosition ProtocolName".split(), "series"),
+    **dict.fromkeys(
+        "Manufacturer ManufacturerModelName StationName SoftwareVersions".split(), "equipment"),
+    **dict.fromkeys("FrameOfReferenceUID PositionReferenceIndicator".split(), "frame of reference"),
+    **dict.fromkeys("RescaleSlope RescaleIntercept RescaleType".split(), "image"),
 }  # fmt: skip
-_SERIES = {
-    "SeriesInstanceUID", "SeriesNumber", "SeriesDescription", "Modality", "SeriesDate",
-    "SeriesTime", "BodyPartExamined", "PatientPosition", "ProtocolName",
-}  # fmt: skip
-_EQUIPMENT = {"Manufacturer", "ManufacturerModelName", "StationName", "SoftwareVersions"}
-_FRAME = {"FrameOfReferenceUID", "PositionReferenceIndicator"}
-_ORDER = [
-    "file meta", "patient", "study", "series", "equipment", "frame of reference",
-    "image", "pixel", "acquisition", "other", "private",
-]  # fmt: skip
+_BY_GROUP = {0x0002: "file meta", 0x0008: "image", 0x0010: "patient", 0x0018: "acquisition",
+             0x0020: "image", 0x0028: "pixel", 0x7FE0: "pixel"}  # fmt: skip
+_ORDER = ["file meta", "patient", "study", "series", "equipment", "frame of reference",
+          "image", "pixel", "acquisition", "other", "private"]  # fmt: skip
 
 
 def _module(element: pydicom.DataElement) -> str:
-    tag = element.tag
-    keyword = element.keyword
-    if tag.is_private:
+    if element.tag.is_private:
         return "private"
-    for name, keys in (
-        ("study", _STUDY),
-        ("series", _SERIES),
-        ("equipment", _EQUIPMENT),
-        ("frame of reference", _FRAME),
-    ):
-        if keyword in keys:
-            return name
-    groups = {0x0002: "file meta", 0x0010: "patient", 0x0018: "acquisition", 0x0020: "image"}
-    groups.update({0x0028: "pixel", 0x7FE0: "pixel", 0x0008: "image"})
-    if keyword in ("RescaleSlope", "RescaleIntercept", "RescaleType", "WindowCenter"):
-        return "image"
-    return groups.get(tag.group, "other")
+    return _BY_KEYWORD.get(element.keyword, _BY_GROUP.get(element.tag.group, "other"))
 
 
 def _short(element: pydicom.DataElement, max_chars: int) -> str:
