@@ -8,10 +8,16 @@
 
 A registered notebook that does not exist is reported as a Sphinx warning, so the
 ``-W`` build fails instead of publishing a dead link.
+
+It also self-hosts MathJax: the files shipped by the ``jupyter-server-mathjax`` package
+(MathJax 2.7) are copied to ``_static/mathjax`` so that equations render offline
+(``mathjax_path`` in ``_config.yml`` points there instead of a CDN).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -141,6 +147,20 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = text
 
 
+def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    spec = importlib.util.find_spec("jupyter_server_mathjax")
+    if spec is None or spec.origin is None:
+        logger.warning("jupyter-server-mathjax is not installed: equations will not render")
+        return
+    source = Path(spec.origin).parent / "static"
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if not (target / "MathJax.js").exists():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("source-read", _source_read)
+    app.connect("build-finished", _copy_mathjax)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
