@@ -149,8 +149,7 @@ SOURCES: dict[str, DataSource] = {
             package="skimage",
             pip_name="scikit-image",
             contents=(
-                "retina.jpg (fundus photograph), microaneurysms.png, ihc.png, "
-                "Shepp-Logan phantom"
+                "retina.jpg (fundus photograph), microaneurysms.png, ihc.png, Shepp-Logan phantom"
             ),
             origin=(
                 "https://scikit-image.org (retina: Wikimedia Commons, Haggstrom 2014; "
@@ -305,7 +304,7 @@ def load_mni152(resolution_mm: Literal[1, 2] = 2) -> MNITemplate:
     >>> bool(((mni.gm + mni.wm + mni.csf) <= 1.0001).all())
     True
     """
-    if resolution_mm not in (1, 2):
+    if isinstance(resolution_mm, bool) or resolution_mm not in (1, 2):
         raise ValueError(f"resolution_mm must be 1 or 2, got {resolution_mm!r}")
     return _mni152_cached(int(resolution_mm))
 

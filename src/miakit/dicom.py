@@ -1,8 +1,7 @@
-"""Reading DICOM images and series, Hounsfield units, display windows and header tables.
+"""DICOM images and series, Hounsfield units, display windows and header tables (chapter 01).
 
-Taught in chapter 01 (*Formats and DICOM*). The functions wrap :mod:`pydicom` and add
-what a pipeline needs to get right: the modality LUT (stored values to HU), sorting
-slices by their position in space, geometry checks, and errors that name the file.
+Wraps :mod:`pydicom` with what a pipeline must get right: the modality LUT (stored values
+to HU), sorting slices by position, geometry checks, and errors that name the file.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -20,28 +20,16 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_modality_lut
 
-from ._checks import as_image, choice, positive
+from ._checks import as_image, choice, positive, positive_int
 
-__all__ = [
-    "WINDOW_PRESETS",
-    "DicomError",
-    "DicomImage",
-    "DicomVolume",
-    "apply_window",
-    "header_summary",
-    "nifti_affine",
-    "read_dicom",
-    "read_series",
-    "window_preset",
-]
+__all__ = ["WINDOW_PRESETS", "DicomError", "DicomImage", "DicomVolume", "apply_window",
+           "header_summary", "nifti_affine", "read_dicom", "read_series", "window_preset"]  # fmt: skip
 
 #: Display windows as (level, width) in HU.
 WINDOW_PRESETS: dict[str, tuple[float, float]] = {
-    "lung": (-600.0, 1500.0),
-    "soft_tissue": (40.0, 400.0),
-    "bone": (400.0, 1800.0),
-    "brain": (40.0, 80.0),
-}
+    "lung": (-600.0, 1500.0), "soft_tissue": (40.0, 400.0),
+    "bone": (400.0, 1800.0), "brain": (40.0, 80.0),
+}  # fmt: skip
 
 
 class DicomError(ValueError):
@@ -111,31 +99,26 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
 
     Parameters
     ----------
-    path : str or path-like
-        A DICOM Part 10 file.
+    path : str or path-like, a DICOM Part 10 file.
 
     Returns
     -------
-    DicomImage
-        Pixels as float64 of shape (rows, cols); CT values in HU.
+    DicomImage, with pixels as float64 of shape (rows, cols); CT values in HU.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     DicomError
-        If the file is not DICOM (no preamble/file meta), cannot be parsed, holds no
-        pixel data, its pixel data cannot be decoded (truncated, invalid attribute
-        values), or it is not a single-frame greyscale image.
+        If the file is not DICOM, cannot be parsed, holds no pixel data, its pixels
+        cannot be decoded (truncated, invalid values), or it is not single-frame grey.
 
     Notes
     -----
-    The modality LUT turns stored values into physical ones; for CT it is linear:
-    ``HU = stored * RescaleSlope + RescaleIntercept`` (DICOM PS3.3 C.11.1). The VOI
-    LUT (display window) is *not* applied. MONOCHROME1 images (e.g. many CR) show
-    high values dark; check ``dataset.PhotometricInterpretation`` before display.
-    When PixelSpacing is missing or zero, ImagerPixelSpacing is used, else 1 mm with
-    a warning.
+    The modality LUT gives physical values; for CT ``HU = stored * RescaleSlope +
+    RescaleIntercept`` (DICOM PS3.3 C.11.1). No VOI LUT (window) is applied; MONOCHROME1
+    images show high values dark. Missing or zero PixelSpacing falls back to
+    ImagerPixelSpacing, else to 1 mm with a warning.
 
     Examples
     --------
@@ -143,42 +126,31 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
     >>> image = read_dicom(dicom_file_path("CT_small.dcm"))
     >>> image.pixels.shape, image.modality, image.units
     ((128, 128), 'CT', 'HU')
-    >>> float(image.pixels.min())  # stored 128 with intercept -1024
-    -896.0
-    >>> image.spacing_mm
-    (0.661468, 0.661468)
+    >>> float(image.pixels.min()), image.spacing_mm  # stored 128, intercept -1024
+    (-896.0, (0.661468, 0.661468))
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} is not an existing file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # invalid VR values: reported below
+        try:
             dataset = pydicom.dcmread(path)
-    except InvalidDicomError as err:
-        raise DicomError(
-            f"{path.name}: not a DICOM file (no 'DICM' preamble or file meta header): {err}"
-        ) from err
-    except Exception as err:
-        raise DicomError(f"{path.name}: could not be parsed as DICOM: {err}") from err
-    pixel_keywords = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
-    if not any(k in dataset for k in pixel_keywords):
-        sop = getattr(dataset.get("SOPClassUID"), "name", "unknown SOP class")
-        raise DicomError(
-            f"{path.name}: has no pixel data (Modality {dataset.get('Modality', '?')!r}, "
-            f"{sop}); it is not an image"
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        except InvalidDicomError as err:
+            raise DicomError(f"{path.name}: not a DICOM file (no 'DICM' preamble): {err}") from err
+        except Exception as err:
+            raise DicomError(f"{path.name}: could not be parsed as DICOM: {err}") from err
+        if not any(k in dataset for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+            sop = getattr(dataset.get("SOPClassUID"), "name", "unknown SOP class")
+            modality = dataset.get("Modality", "?")
+            raise DicomError(f"{path.name}: has no pixel data (Modality {modality!r}, {sop})")
+        try:
             stored = dataset.pixel_array
-    except Exception as err:
-        raise DicomError(f"{path.name}: pixel data cannot be decoded: {err}") from err
+        except Exception as err:
+            raise DicomError(f"{path.name}: pixel data cannot be decoded: {err}") from err
     if stored.ndim != 2:
-        raise DicomError(
-            f"{path.name}: expected a single-frame greyscale image (rows, cols), got pixel "
-            f"array of shape {stored.shape} (multi-frame or colour)"
-        )
+        shape = stored.shape
+        raise DicomError(f"{path.name}: expected a single-frame greyscale image, got {shape}")
     pixels = np.asarray(apply_modality_lut(stored, dataset), dtype=np.float64)
     spacing = _floats(dataset.get("PixelSpacing"), 2)
     if spacing is None or min(spacing) <= 0:
@@ -187,15 +159,10 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
         warnings.warn(f"{path.name}: no valid pixel spacing, assuming 1 mm", stacklevel=2)
         spacing = (1.0, 1.0)
     modality = str(dataset.get("Modality", ""))
-    return DicomImage(
-        pixels=pixels,
-        spacing_mm=spacing,  # type: ignore[arg-type]
-        position_mm=_floats(dataset.get("ImagePositionPatient"), 3),  # type: ignore[arg-type]
-        orientation=_floats(dataset.get("ImageOrientationPatient"), 6),  # type: ignore[arg-type]
-        modality=modality,
-        units="HU" if modality == "CT" else "arbitrary",
-        dataset=dataset,
-    )
+    position = _floats(dataset.get("ImagePositionPatient"), 3)
+    orientation = _floats(dataset.get("ImageOrientationPatient"), 6)
+    units = "HU" if modality == "CT" else "arbitrary"
+    return DicomImage(pixels, spacing, position, orientation, modality, units, dataset)  # type: ignore[arg-type]
 
 
 def read_series(
@@ -207,11 +174,10 @@ def read_series(
 
     Parameters
     ----------
-    paths : path-like or sequence of path-like
-        A directory (every file in it is read) or a list of files.
+    paths : path-like or sequence of path-like, a directory (all its files) or files.
     tolerance_mm : float, optional
-        Largest allowed deviation of a slice gap from the median gap, and of
-        orientation cosines between slices.
+        Largest allowed deviation of a slice gap from the median gap (and of
+        orientation cosines and pixel spacing between slices).
 
     Returns
     -------
@@ -222,18 +188,15 @@ def read_series(
     ValueError
         If fewer than 2 files are given or ``tolerance_mm`` is not positive.
     DicomError
-        If a file is unreadable (see :func:`read_dicom`), lacks position or
-        orientation, or the files differ in SeriesInstanceUID, shape, pixel spacing or
-        orientation; if two slices share a position; or if the gaps between slice
-        positions differ by more than ``tolerance_mm`` (missing slice, mixed series).
+        If a file is unreadable (see :func:`read_dicom`) or lacks position/orientation;
+        if files differ in SeriesInstanceUID, shape, pixel spacing or orientation; if two
+        slices share a position; or if slice gaps differ by more than ``tolerance_mm``.
 
     Notes
     -----
-    The slice normal is ``n = r x c`` (cross product of the row and column direction
-    cosines of ImageOrientationPatient). Each slice's position along the stack is
-    ``ImagePositionPatient . n``; slices are sorted by it. File names and
-    InstanceNumber carry no geometric meaning and are ignored. Gantry tilt (positions
-    not along ``n``) is not corrected.
+    The slice normal is ``n = r x c`` (row and column direction cosines of
+    ImageOrientationPatient); slices are sorted by ``ImagePositionPatient . n``. File
+    names and InstanceNumber carry no geometry and are ignored. Gantry tilt is not handled.
 
     Examples
     --------
@@ -246,12 +209,10 @@ def read_series(
     [-1.2375, 1.2625, 3.7625, 6.2625, 8.7625]
     """
     tolerance_mm = positive(tolerance_mm, "tolerance_mm")
-    if isinstance(paths, (str, PathLike)) and Path(paths).is_dir():
-        files = sorted(p for p in Path(paths).iterdir() if p.is_file())
-    elif isinstance(paths, (str, PathLike)):
-        files = [Path(paths)]
-    else:
-        files = [Path(p) for p in paths]
+    if isinstance(paths, (str, PathLike)):
+        folder = Path(paths)
+        paths = [p for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else [folder]  # fmt: skip
+    files = [Path(p) for p in paths]
     if len(files) < 2:
         raise ValueError(f"paths must give at least 2 files, got {len(files)}")
     images = [read_dicom(f) for f in files]
@@ -276,10 +237,8 @@ def read_series(
     gaps = np.diff(positions)
     if np.any(gaps < tolerance_mm):
         k = int(np.argmin(gaps))
-        raise DicomError(
-            f"{files[order[k]].name} and {files[order[k + 1]].name} share the slice "
-            f"position {positions[k]:.3f} mm"
-        )
+        pair = f"{files[order[k]].name} and {files[order[k + 1]].name}"
+        raise DicomError(f"{pair} share the slice position {positions[k]:.3f} mm")
     gap = float(np.median(gaps))
     if np.max(np.abs(gaps - gap)) > tolerance_mm:
         raise DicomError(
@@ -287,30 +246,24 @@ def read_series(
             f"tolerance_mm {tolerance_mm}); a slice may be missing or series mixed"
         )
     array = np.stack([images[i].pixels for i in order])
+    spacing = (round(gap, 6), *first.spacing_mm)  # rounding hides float noise in positions
     origin = images[order[0]].position_mm
-    return DicomVolume(
-        array=array,
-        spacing_mm=(round(gap, 6), *first.spacing_mm),  # type: ignore[arg-type]
-        origin_mm=origin,  # type: ignore[arg-type]
-        direction=np.vstack([row, col, normal]),
-        positions_mm=positions,
-        files=[files[i] for i in order],
-    )
+    sorted_files = [files[i] for i in order]
+    direction = np.vstack([row, col, normal])
+    return DicomVolume(array, spacing, origin, direction, positions, sorted_files)  # type: ignore[arg-type]
 
 
-def nifti_affine(volume: DicomVolume, *, convention: str = "RAS") -> np.ndarray:
+def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RAS") -> np.ndarray:
     """Voxel-to-world affine of a volume for the array transposed to (X, Y, Z).
 
     Parameters
     ----------
     volume : DicomVolume
-    convention : {"RAS", "LPS"}
-        ``"RAS"`` (NIfTI, nibabel) or ``"LPS"`` (DICOM, ITK).
+    convention : {"RAS", "LPS"}, ``"RAS"`` for NIfTI/nibabel, ``"LPS"`` for DICOM/ITK.
 
     Returns
     -------
-    ndarray of shape (4, 4)
-        Maps (i, j, k) = (column, row, slice) indices to millimetres.
+    ndarray of shape (4, 4), mapping (i, j, k) = (column, row, slice) indices to mm.
 
     Raises
     ------
@@ -364,10 +317,8 @@ def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndar
 
     Parameters
     ----------
-    image_hu : ndarray of any shape (2D or 3D)
-        Values in HU.
-    level, width : float
-        Window centre and width in HU; ``width > 0``.
+    image_hu : ndarray of shape (Y, X) or (Z, Y, X), values in HU.
+    level, width : float, window centre and width in HU; ``width > 0``.
 
     Returns
     -------
@@ -403,7 +354,7 @@ _BY_KEYWORD = {
         "SeriesInstanceUID SeriesNumber SeriesDescription Modality SeriesDate SeriesTime "
         "BodyPartExamined PatientPosition ProtocolName".split(), "series"),
     **dict.fromkeys(
-        "Manufacturer ManufacturerModelName StationName SoftwareVersions".split(), "equipment"),
+        "Manufacturer ManufacturerModelName StationName SoftwareVersions InstitutionName".split(), "equipment"),
     **dict.fromkeys("FrameOfReferenceUID PositionReferenceIndicator".split(), "frame of reference"),
     **dict.fromkeys("RescaleSlope RescaleIntercept RescaleType".split(), "image"),
 }  # fmt: skip
@@ -438,22 +389,22 @@ def header_summary(
 
     Parameters
     ----------
-    dataset_or_path : pydicom.Dataset or path-like
-        A dataset, or a DICOM file to read (header only).
-    max_chars : int, optional
-        Values longer than this are shortened with an ellipsis.
+    dataset_or_path : pydicom.Dataset or path-like (a DICOM file).
+    max_chars : int, optional, values longer than this are shortened with an ellipsis.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``module``, ``keyword``, ``tag``, ``VR``, ``value``; rows ordered file
-        meta, patient, study, series, equipment, frame of reference, image, pixel,
+        Columns ``module``, ``keyword``, ``tag``, ``VR``, ``value``, rows in the order
+        file meta, patient, study, series, equipment, frame of reference, image, pixel,
         acquisition, other, private. UIDs show their registered name when known.
 
     Raises
     ------
     TypeError
         If ``dataset_or_path`` is neither a Dataset nor a path.
+    ValueError
+        If ``max_chars`` is below 2.
     FileNotFoundError, DicomError
         If the path is missing or not DICOM.
 
@@ -472,6 +423,7 @@ def header_summary(
     >>> table[table.keyword == "RescaleIntercept"].value.item()
     '-1024'
     """
+    max_chars = positive_int(max_chars, "max_chars", minimum=2)
     if isinstance(dataset_or_path, Dataset):
         dataset = dataset_or_path
     elif isinstance(dataset_or_path, (str, PathLike)):
@@ -479,26 +431,16 @@ def header_summary(
         if not path.is_file():
             raise FileNotFoundError(f"dataset_or_path {str(path)!r} is not an existing file")
         try:
-            dataset = pydicom.dcmread(path, stop_before_pixels=True)
+            dataset = pydicom.dcmread(path)
         except Exception as err:
             raise DicomError(f"{path.name}: could not be read as DICOM: {err}") from err
     else:
-        raise TypeError(
-            f"dataset_or_path must be a pydicom Dataset or a path, got "
-            f"{type(dataset_or_path).__name__}"
-        )
+        got = type(dataset_or_path).__name__
+        raise TypeError(f"dataset_or_path must be a pydicom Dataset or a path, got {got}")
     elements: Iterable[pydicom.DataElement] = list(getattr(dataset, "file_meta", None) or [])
     elements = [*elements, *dataset]
-    rows = [
-        {
-            "module": _module(e),
-            "keyword": e.keyword or e.name,
-            "tag": f"({e.tag.group:04X},{e.tag.element:04X})",
-            "VR": e.VR,
-            "value": _short(e, max_chars),
-        }
-        for e in elements
-    ]
+    rows = [(_module(e), e.keyword or e.name, f"({e.tag.group:04X},{e.tag.element:04X})", e.VR,
+             _short(e, max_chars)) for e in elements]  # fmt: skip
     table = pd.DataFrame(rows, columns=["module", "keyword", "tag", "VR", "value"])
     rank = table["module"].map({m: i for i, m in enumerate(_ORDER)})
     return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
