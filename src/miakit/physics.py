@@ -1,14 +1,9 @@
-"""Small simulators of image formation: CT, MRI, PET (ultrasound speckle is in ``noise``).
+"""Small simulators of image formation, to show *why* each modality looks as it does.
 
-They are deliberately simple, to show *why* each modality looks the way it does:
-
-- CT: Beer-Lambert attenuation, Poisson photon counts, filtered back-projection
-  (:func:`skimage.transform.radon` / :func:`skimage.transform.iradon`), Hounsfield units.
-- MRI: the image is the inverse Fourier transform of k-space; skipping k-space lines
-  aliases; the spin-echo equation gives T1/T2/PD contrast.
-- PET: blur by the scanner's point-spread function, then Poisson counting noise.
-
-Taught in chapter 02 (*Modalities*); chapter 05 (*Quality metrics*) reuses the CT dose model.
+CT: Beer-Lambert attenuation, Poisson counts, filtered back-projection (scikit-image
+radon/iradon), Hounsfield units. MRI: k-space, undersampling, spin-echo contrast. PET:
+point-spread blur plus Poisson noise. Ultrasound speckle is in :mod:`miakit.noise`.
+Taught in chapter 02 (*Modalities*).
 """
 
 from __future__ import annotations
@@ -17,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
+from skimage.transform import iradon, radon
 
 from ._checks import as_array, as_image, choice, positive, positive_int, probability
 
@@ -33,9 +30,9 @@ __all__ = [
 ]
 
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
+_Seed = np.random.Generator | int | None
 
 
-# --------------------------------------------------------------------------------- CT
 def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
     """Convert linear attenuation coefficients to Hounsfield units.
 
@@ -62,8 +59,7 @@ def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.n
     array([-1000.,     0.,  1000.])
     """
     mu_water = positive(mu_water_per_cm, "mu_water_per_cm")
-    mu = as_array(mu_per_cm, "mu_per_cm", kind="buif").astype(np.float64)
-    return 1000.0 * (mu - mu_water) / mu_water
+    return 1000.0 * (as_array(mu_per_cm, "mu_per_cm", kind="buif") - mu_water) / mu_water
 
 
 def mu_from_hu(hu: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
@@ -80,23 +76,15 @@ def mu_from_hu(hu: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
     array([0. , 0.2])
     """
     mu_water = positive(mu_water_per_cm, "mu_water_per_cm")
-    values = as_array(hu, "hu", kind="buif").astype(np.float64)
-    return mu_water * (1.0 + values / 1000.0)
+    return mu_water * (1.0 + as_array(hu, "hu", kind="buif") / 1000.0)
 
 
 @dataclass(frozen=True)
 class CTScan:
     """Result of :func:`simulate_ct_scan`.
 
-    Attributes
-    ----------
-    sinogram : ndarray of shape (D, V)
-        Measured line integrals :math:`-\\ln(I/I_0)` (dimensionless), D detector bins
-        by V views.
-    reconstruction : ndarray of shape (N, N)
-        Filtered back-projection, in 1/cm.
-    theta_deg : ndarray of shape (V,)
-        Projection angles in degrees.
+    ``sinogram`` (D detector bins, V views): measured line integrals :math:`-\\ln(I/I_0)`;
+    ``reconstruction`` (N, N): filtered back-projection in 1/cm; ``theta_deg`` (V,): angles.
     """
 
     sinogram: np.ndarray
@@ -111,7 +99,7 @@ def simulate_ct_scan(
     incident_photons: float | None = None,
     pixel_size_cm: float = 0.1,
     filter_name: Literal["ramp", "shepp-logan", "cosine", "hamming", "hann"] | None = "ramp",
-    rng: np.random.Generator | int | None = None,
+    rng: _Seed = None,
 ) -> CTScan:
     """Simulate a parallel-beam CT scan of an attenuation map and reconstruct it by FBP.
 
@@ -145,13 +133,10 @@ def simulate_ct_scan(
 
     Notes
     -----
-    Line integrals :math:`p = \\int \\mu\\,dl` come from :func:`skimage.transform.radon`.
-    Beer-Lambert gives the expected detector counts :math:`I_0 e^{-p}`; the counts are
-    Poisson distributed. The log transform :math:`\\hat p = \\ln(I_0 / \\max(I, 1))`
-    (zero counts are set to one) is reconstructed by
-    :func:`skimage.transform.iradon`. The variance of :math:`\\hat p` is about
-    :math:`1/(I_0 e^{-p})`, so the image noise falls as :math:`1/\\sqrt{I_0}`.
-    Monochromatic beam: no beam hardening, scatter or electronic noise.
+    Line integrals :math:`p = \\int \\mu\\,dl` (:func:`skimage.transform.radon`); Poisson
+    counts :math:`I` with mean :math:`I_0 e^{-p}` (Beer-Lambert); :math:`\\hat p = \\ln(I_0 /
+    \\max(I, 1))` is reconstructed by :func:`skimage.transform.iradon`. :math:`\\mathrm{Var}\\,\\hat p \\approx 1/(I_0 e^{-p})`,
+    so image noise falls as :math:`1/\\sqrt{I_0}`. Monochromatic: no beam hardening or scatter.
 
     Examples
     --------
@@ -163,18 +148,14 @@ def simulate_ct_scan(
     >>> bool(abs(scan.reconstruction[24:40, 24:40].mean() - 0.2) < 0.01)
     True
     """
-    from skimage.transform import iradon, radon
-
     mu = as_image(image_mu, "image_mu", ndim=2)
     if mu.shape[0] != mu.shape[1]:
         raise ValueError(f"image_mu must be square, got shape {mu.shape}")
     if mu.min() < 0:
         raise ValueError(f"image_mu must be >= 0 (1/cm), got minimum {mu.min():.4g}")
-    size = mu.shape[0]
+    size, centre = mu.shape[0], mu.shape[0] // 2
     yy, xx = np.mgrid[:size, :size]
-    centre = size // 2
-    outside = (yy - centre) ** 2 + (xx - centre) ** 2 > centre**2
-    if np.any(mu[outside] != 0):
+    if np.any(mu[(yy - centre) ** 2 + (xx - centre) ** 2 > centre**2] != 0):
         raise ValueError("image_mu must be zero outside the inscribed circle (pad it first)")
     n_views = positive_int(n_views, "n_views")
     pixel_size_cm = positive(pixel_size_cm, "pixel_size_cm")
@@ -193,7 +174,6 @@ def simulate_ct_scan(
     return CTScan(line_integrals, reconstruction / pixel_size_cm, theta)
 
 
-# -------------------------------------------------------------------------------- MRI
 def image_to_kspace(image: np.ndarray) -> np.ndarray:
     """Centred 2D Fourier transform: image to k-space (DC at the array centre).
 
@@ -213,21 +193,16 @@ def image_to_kspace(image: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> k = image_to_kspace(np.ones((4, 4)))
-    >>> np.round(np.abs(k), 6)  # all signal at the centre: the mean intensity
-    array([[0., 0., 0., 0.],
-           [0., 0., 0., 0.],
-           [0., 0., 4., 0.],
-           [0., 0., 0., 0.]])
+    >>> k = image_to_kspace(np.ones((4, 4)))  # a flat image has only the DC term
+    >>> np.round(np.abs(k[2]), 6), round(float(np.abs(k).sum()), 6)
+    (array([0., 0., 4., 0.]), 4.0)
     """
     array = _finite_complex(image, "image")
     return np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(array), norm="ortho"))
 
 
 def kspace_to_image(kspace: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`image_to_kspace`; returns the complex image.
-
-    Take ``np.abs`` for the magnitude image scanners usually show.
+    """Inverse of :func:`image_to_kspace`: the complex image (``np.abs`` gives magnitude).
 
     Raises
     ------
@@ -257,7 +232,7 @@ def undersample_kspace(
     factor: int,
     center_fraction: float = 0.08,
     pattern: Literal["random", "equispaced"] = "random",
-    rng: np.random.Generator | int | None = None,
+    rng: _Seed = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Keep about one phase-encoding line (row) in ``factor``, always the central ones.
 
@@ -272,8 +247,8 @@ def undersample_kspace(
         Fraction of rows around the centre that are always kept (in [0, 1]); they hold the
         contrast (low spatial frequencies).
     pattern : {"random", "equispaced"}
-        Where the other rows go: at random (incoherent, noise-like aliasing) or every
-        ``factor``-th row (coherent fold-over ghosts).
+        Where the other rows go: at random (incoherent, noise-like aliasing, as used by
+        compressed sensing) or every ``factor``-th row (ghosts shifted by ``Y / factor``).
     rng : numpy.random.Generator or int or None
         Source of randomness or a seed (used by "random").
 
@@ -290,13 +265,6 @@ def undersample_kspace(
         If ``kspace`` is not 2D or has NaN/inf, ``factor`` < 1, ``center_fraction``
         outside [0, 1] or ``pattern`` unknown.
 
-    Notes
-    -----
-    Zero-filling skipped lines and inverting gives aliasing. Regular skipping folds the
-    image onto itself with a shift of ``Y / factor`` (the field of view shrinks); random
-    skipping spreads the error as noise-like artefacts, which compressed-sensing
-    reconstructions exploit.
-
     Examples
     --------
     >>> k = image_to_kspace(np.ones((64, 64)))
@@ -308,8 +276,7 @@ def undersample_kspace(
     factor = positive_int(factor, "factor")
     center_fraction = probability(center_fraction, "center_fraction")
     choice(pattern, "pattern", ["random", "equispaced"])
-    n_rows = array.shape[0]
-    centre = n_rows // 2
+    n_rows, centre = array.shape[0], array.shape[0] // 2
     n_centre = int(round(n_rows * center_fraction))
     rows = np.zeros(n_rows, dtype=bool)
     rows[centre - n_centre // 2 : centre - n_centre // 2 + n_centre] = True
@@ -317,10 +284,9 @@ def undersample_kspace(
     if pattern == "equispaced":
         rows[(np.arange(n_rows) - centre) % factor == 0] = True
     else:
-        generator = np.random.default_rng(rng)
         candidates = np.flatnonzero(~rows)
-        extra = generator.choice(candidates, size=n_keep - int(rows.sum()), replace=False)
-        rows[extra] = True
+        size = n_keep - int(rows.sum())
+        rows[np.random.default_rng(rng).choice(candidates, size=size, replace=False)] = True
     mask = np.broadcast_to(rows[:, None], array.shape).copy()
     return np.where(mask, array, 0), mask
 
@@ -349,7 +315,8 @@ def spin_echo_signal(
     Returns
     -------
     ndarray of float64
-        :math:`S = PD\\,(1 - e^{-TR/T_1})\\,e^{-TE/T_2}` in arbitrary units.
+        :math:`S = PD\\,(1 - e^{-TR/T_1})\\,e^{-TE/T_2}`, arbitrary units: scanners multiply
+        by coil and receiver gains, so MR intensities have no fixed unit.
 
     Raises
     ------
@@ -358,23 +325,21 @@ def spin_echo_signal(
 
     Notes
     -----
-    Short TR and short TE give T1 weighting (short-T1 tissue such as white matter is
-    bright); long TR and long TE give T2 weighting (fluid is bright); long TR and short
-    TE give proton-density weighting. The absolute value also scales with coil gain,
-    receiver settings and field strength, so MR intensities have no fixed unit.
+    Short TR and TE: T1 weighting; long TR and TE: T2 weighting (fluid bright); long TR
+    and short TE: PD weighting.
 
     Examples
     --------
     >>> round(float(spin_echo_signal(1.0, 1000.0, 100.0, tr_ms=1000.0, te_ms=100.0)), 4)
     0.2325
     """
-    tr = positive(tr_ms, "tr_ms")
-    te = positive(te_ms, "te_ms")
+    tr, te = positive(tr_ms, "tr_ms"), positive(te_ms, "te_ms")
     if te >= tr:
         raise ValueError(f"te_ms must be shorter than tr_ms, got te_ms={te_ms}, tr_ms={tr_ms}")
-    density = as_array(pd, "pd", kind="buif").astype(np.float64)
-    t1 = as_array(t1_ms, "t1_ms", kind="buif").astype(np.float64)
-    t2 = as_array(t2_ms, "t2_ms", kind="buif").astype(np.float64)
+    density, t1, t2 = (
+        as_array(v, n, kind="buif").astype(np.float64)
+        for v, n in ((pd, "pd"), (t1_ms, "t1_ms"), (t2_ms, "t2_ms"))
+    )
     if np.any(density < 0):
         raise ValueError(f"pd must be >= 0, got minimum {density.min():.4g}")
     for name, values in (("t1_ms", t1), ("t2_ms", t2)):
@@ -383,13 +348,8 @@ def spin_echo_signal(
     return density * (1.0 - np.exp(-tr / t1)) * np.exp(-te / t2)
 
 
-# -------------------------------------------------------------------------------- PET
 def simulate_pet(
-    activity: np.ndarray,
-    *,
-    counts: float,
-    fwhm_px: float,
-    rng: np.random.Generator | int | None = None,
+    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: _Seed = None
 ) -> np.ndarray:
     """Blur an activity map by a Gaussian point-spread function, then add counting noise.
 
@@ -398,8 +358,7 @@ def simulate_pet(
     activity : ndarray of shape (Y, X) or (Z, Y, X)
         Non-negative tracer concentration (any units, e.g. kBq/mL), not all zero.
     counts : float
-        Expected total number of detected events in the image (> 0): more injected
-        activity or a longer scan gives more counts and less noise.
+        Expected total detected events (> 0); more activity or scan time, less noise.
     fwhm_px : float
         Full width at half maximum of the point-spread function, in pixels (>= 0).
     rng : numpy.random.Generator or int or None
@@ -419,10 +378,8 @@ def simulate_pet(
     :math:`g = K/s`, :math:`K \\sim \\mathrm{Poisson}(s\\,(h * f))` with ``h`` a Gaussian of
     standard deviation :math:`\\mathrm{FWHM}/(2\\sqrt{2\\ln 2})` (:func:`scipy.ndimage.
     gaussian_filter`) and ``s`` chosen so the expected total is ``counts``. The blur
-    spreads the activity of objects smaller than about 2-3 FWHM over their surroundings,
-    so their peak value is underestimated: the partial-volume effect. Real PET adds
-    attenuation, scatter, randoms and iterative reconstruction; this keeps only the two
-    effects that dominate how PET images look.
+    lowers the peak of objects smaller than about 2-3 FWHM: the partial-volume effect.
+    Attenuation, scatter, randoms and iterative reconstruction are left out.
 
     Examples
     --------
@@ -431,17 +388,12 @@ def simulate_pet(
     >>> bool(blurred.max() < 6.0), round(float(blurred.sum() / spot.sum()), 2)
     (True, 1.0)
     """
-    from scipy.ndimage import gaussian_filter
-
     image = as_image(activity, "activity")
     if image.min() < 0:
         raise ValueError(f"activity must be >= 0, got minimum {image.min():.4g}")
     if image.max() == 0:
         raise ValueError("activity must not be all zero")
-    total = positive(counts, "counts")
-    fwhm = positive(fwhm_px, "fwhm_px", allow_zero=True)
-    blurred = gaussian_filter(image, sigma=fwhm / _FWHM_PER_SIGMA, mode="constant")
-    blurred = np.clip(blurred, 0.0, None)
+    total, fwhm = positive(counts, "counts"), positive(fwhm_px, "fwhm_px", allow_zero=True)
+    blurred = gaussian_filter(image, sigma=fwhm / _FWHM_PER_SIGMA, mode="constant").clip(0)
     scale = total / blurred.sum()
-    generator = np.random.default_rng(rng)
-    return generator.poisson(blurred * scale).astype(np.float64) / scale
+    return np.random.default_rng(rng).poisson(blurred * scale).astype(np.float64) / scale
