@@ -64,9 +64,7 @@ def _sphere_directions(n: int = 2000) -> np.ndarray:
     i = np.arange(n) + 0.5
     phi = np.arccos(1 - 2 * i / n)
     theta = np.pi * (1 + 5**0.5) * i
-    return np.stack(
-        [np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], axis=1
-    )
+    return np.stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], axis=1)
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +148,11 @@ def cosine_basis(coord_mm: np.ndarray, axis: int) -> np.ndarray:
 def basis_field(coef: np.ndarray, z: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Evaluate sum_abc coef[..., a, b, c] Bz[a] By[b] Bx[c] on a grid; shape (..., Z, Y, X)."""
     bz, by, bx = cosine_basis(z, 2), cosine_basis(y, 1), cosine_basis(x, 0)
-    return np.einsum("...abc,az,by,cx->...zyx", coef, bz, by, bx, optimize=True)
+    along_x = coef @ bx  # (..., a, b, X)
+    along_y = by.T @ along_x  # (..., a, Y, X)
+    lead = along_y.shape[:-3]
+    flat = along_y.reshape(*lead, N_BASIS, -1)
+    return (bz.T @ flat).reshape(*lead, len(z), len(y), len(x))
 
 
 def template_points(
@@ -175,15 +177,38 @@ def template_points(
     return q + basis_field(deformation_mm, z, y, x)
 
 
+@lru_cache(maxsize=8)
+def _channels_last(spacing_mm: float) -> np.ndarray:
+    maps = smoothed_maps(spacing_mm)
+    return np.ascontiguousarray(np.moveaxis(maps, 0, -1)).reshape(-1, 3)
+
+
 def sample_tissues(points_mm: np.ndarray, spacing_mm: float) -> np.ndarray:
-    """Trilinear samples of CSF, GM, WM fractions at template points; (3, Z, Y, X) float32."""
-    maps = smoothed_maps(round(spacing_mm, 3))
-    _, origin = template_maps()
-    idx = (points_mm[::-1] - origin[::-1, None, None, None]) / _TEMPLATE_SPACING_MM
-    out = np.empty((3, *points_mm.shape[1:]), dtype=np.float32)
-    for c in range(3):
-        out[c] = ndimage.map_coordinates(maps[c], idx, order=1, mode="constant", cval=0.0)
-    return np.clip(out, 0, 1)
+    """Trilinear samples of CSF, GM, WM fractions at template points; (3, Z, Y, X) float32.
+
+    Equivalent to ``scipy.ndimage.map_coordinates(..., order=1)`` inside the template
+    (tested), but gathers the three maps at once, which is about twice as fast.
+    """
+    spacing_mm = round(spacing_mm, 3)
+    maps, origin = template_maps()
+    dims = np.array(maps.shape[1:])
+    table = _channels_last(spacing_mm)
+    idx = (points_mm[::-1].reshape(3, -1) - origin[::-1, None]) / _TEMPLATE_SPACING_MM
+    idx = np.clip(idx, 0, (dims - 1.001)[:, None])
+    base = idx.astype(np.intp)
+    frac = (idx - base).astype(np.float32)
+    strides = np.array([dims[1] * dims[2], dims[2], 1])
+    flat = strides @ base
+    out = np.zeros((flat.size, 3), dtype=np.float32)
+    for dz in (0, 1):
+        wz = frac[0] if dz else 1 - frac[0]
+        for dy in (0, 1):
+            wzy = wz * (frac[1] if dy else 1 - frac[1])
+            for dx in (0, 1):
+                w = wzy * (frac[2] if dx else 1 - frac[2])
+                offset = dz * strides[0] + dy * strides[1] + dx
+                out += w[:, None] * table[flat + offset]
+    return np.clip(out.T.reshape(3, *points_mm.shape[1:]), 0, 1)
 
 
 def lesion_fractions(
