@@ -18,7 +18,16 @@ from typing import Literal
 import numpy as np
 import SimpleITK as sitk
 
-from ._checks import as_array, as_image, as_mask, as_spacing, choice, positive, positive_int, probability
+from ._checks import (
+    as_array,
+    as_image,
+    as_mask,
+    as_spacing,
+    choice,
+    positive,
+    positive_int,
+    probability,
+)
 
 __all__ = [
     "RegistrationResult",
@@ -212,7 +221,7 @@ def register_linear(
     histogram_bins: int = 32,
     learning_rate_mm: float = 2.0,
     initial_transform: sitk.Transform | None = None,
-    seed: int = 0,
+    seed: int = 1,
     threads: int = 2,
 ) -> RegistrationResult:
     """Multi-resolution linear registration with a reproducible metric sampling.
@@ -240,8 +249,9 @@ def register_linear(
         the step halves whenever the gradient changes direction.
     initial_transform : SimpleITK.Transform, optional
         Start point; by default the image centres are aligned (geometry initializer).
-    seed : int
-        Seed of the metric's random sampling (fixed for reproducible results).
+    seed : int >= 1
+        Seed of the metric's random sampling (fixed for reproducible results;
+        SimpleITK would read 0 as "seed from the clock", so 0 is refused).
     threads : int
         Worker threads of the registration.
 
@@ -295,6 +305,7 @@ def register_linear(
     iterations = positive_int(iterations, "iterations")
     learning_rate_mm = positive(learning_rate_mm, "learning_rate_mm")
     threads = positive_int(threads, "threads")
+    seed = positive_int(seed, "seed", minimum=1)
 
     fixed_f = sitk.Cast(fixed, sitk.sitkFloat32)
     moving_f = sitk.Cast(moving, sitk.sitkFloat32)
@@ -447,10 +458,13 @@ def target_registration_error(
             raise TypeError(f"{name} must be a SimpleITK.Transform, got {type(tfm).__name__}")
     points = as_array(points_mm, "points_mm", ndim=2, kind="iuf").astype(np.float64)
     dim = transform_true.GetDimension()
-    if points.shape[1] != dim or transform_est.GetDimension() != dim:
+    if transform_est.GetDimension() != dim:
         raise ValueError(
-            f"points_mm must have shape (N, {dim}) to match {dim}D transforms, got "
-            f"{points.shape} and a {transform_est.GetDimension()}D transform_est"
+            f"transform_est must be {dim}D like transform_true, got {transform_est.GetDimension()}D"
+        )
+    if points.shape[1] != dim:
+        raise ValueError(
+            f"points_mm must have shape (N, {dim}) to match {dim}D transforms, got {points.shape}"
         )
     mapped_true = np.array([transform_true.TransformPoint(tuple(p)) for p in points])
     mapped_est = np.array([transform_est.TransformPoint(tuple(p)) for p in points])
