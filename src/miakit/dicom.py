@@ -7,7 +7,7 @@ to HU), sorting slices by position, geometry checks, and errors that name the fi
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -20,16 +20,12 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_modality_lut
 
-from ._checks import as_image, choice, positive, positive_int
+from ._checks import choice, positive, positive_int
+from ._dicom_header import header_table
+from ._dicom_window import WINDOW_PRESETS, apply_window, window_preset
 
 __all__ = ["WINDOW_PRESETS", "DicomError", "DicomImage", "DicomVolume", "apply_window",
            "header_summary", "nifti_affine", "read_dicom", "read_series", "window_preset"]  # fmt: skip
-
-#: Display windows as (level, width) in HU.
-WINDOW_PRESETS: dict[str, tuple[float, float]] = {
-    "lung": (-600.0, 1500.0), "soft_tissue": (40.0, 400.0),
-    "bone": (400.0, 1800.0), "brain": (40.0, 80.0),
-}  # fmt: skip
 
 
 class DicomError(ValueError):
@@ -295,93 +291,6 @@ def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RA
     return affine
 
 
-def window_preset(name: str) -> tuple[float, float]:
-    """(level, width) in HU of a named display window.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not a key of :data:`WINDOW_PRESETS`.
-
-    Examples
-    --------
-    >>> window_preset("lung")
-    (-600.0, 1500.0)
-    """
-    choice(name, "name", list(WINDOW_PRESETS))
-    return WINDOW_PRESETS[name]
-
-
-def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndarray:
-    """Map HU to display grey levels in [0, 1] with a linear window.
-
-    Parameters
-    ----------
-    image_hu : ndarray of shape (Y, X) or (Z, Y, X), values in HU.
-    level, width : float, window centre and width in HU; ``width > 0``.
-
-    Returns
-    -------
-    ndarray of the same shape, float64 in [0, 1]
-
-    Raises
-    ------
-    ValueError
-        If ``width`` is not positive or ``image_hu`` is not 2D/3D or not finite.
-
-    Notes
-    -----
-    ``g = clip((x - (level - width / 2)) / width, 0, 1)``. DICOM's VOI LUT (PS3.3
-    C.11.2.1.2) uses ``level - 0.5`` and ``width - 1`` for integer output; the
-    difference is below one grey level.
-
-    Examples
-    --------
-    >>> apply_window(np.array([[-200.0, 40.0, 240.0, 1000.0]]), level=40, width=400)
-    array([[0. , 0.5, 1. , 1. ]])
-    """
-    image = as_image(image_hu, "image_hu")
-    width = positive(width, "width")
-    level = float(level)
-    return np.clip((image - (level - width / 2)) / width, 0.0, 1.0)
-
-
-_BY_KEYWORD = {
-    **dict.fromkeys(
-        "StudyInstanceUID StudyDate StudyTime StudyID AccessionNumber StudyDescription "
-        "ReferringPhysicianName".split(), "study"),
-    **dict.fromkeys(
-        "SeriesInstanceUID SeriesNumber SeriesDescription Modality SeriesDate SeriesTime "
-        "BodyPartExamined PatientPosition ProtocolName".split(), "series"),
-    **dict.fromkeys(
-        "Manufacturer ManufacturerModelName StationName SoftwareVersions InstitutionName".split(), "equipment"),
-    **dict.fromkeys("FrameOfReferenceUID PositionReferenceIndicator".split(), "frame of reference"),
-    **dict.fromkeys("RescaleSlope RescaleIntercept RescaleType".split(), "image"),
-}  # fmt: skip
-_BY_GROUP = {0x0002: "file meta", 0x0008: "image", 0x0010: "patient", 0x0018: "acquisition",
-             0x0020: "image", 0x0028: "pixel", 0x7FE0: "pixel"}  # fmt: skip
-_ORDER = ["file meta", "patient", "study", "series", "equipment", "frame of reference",
-          "image", "pixel", "acquisition", "other", "private"]  # fmt: skip
-
-
-def _module(element: pydicom.DataElement) -> str:
-    if element.tag.is_private:
-        return "private"
-    return _BY_KEYWORD.get(element.keyword, _BY_GROUP.get(element.tag.group, "other"))
-
-
-def _short(element: pydicom.DataElement, max_chars: int) -> str:
-    if element.VR == "SQ":
-        return f"<sequence of {len(element.value)} item(s)>"
-    if element.VR in ("OB", "OW", "OF", "OD", "OL", "OV", "UN") and element.value is not None:
-        return f"<{len(element.value)} bytes>"
-    text = str(element.value)
-    if element.VR == "UI" and element.value is not None:
-        name = getattr(element.value, "name", text)
-        text = text if name == text else f"{text} ({name})"
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
-
-
 def header_summary(
     dataset_or_path: Dataset | str | PathLike[str], *, max_chars: int = 60
 ) -> pd.DataFrame:
@@ -437,10 +346,4 @@ def header_summary(
     else:
         got = type(dataset_or_path).__name__
         raise TypeError(f"dataset_or_path must be a pydicom Dataset or a path, got {got}")
-    elements: Iterable[pydicom.DataElement] = list(getattr(dataset, "file_meta", None) or [])
-    elements = [*elements, *dataset]
-    rows = [(_module(e), e.keyword or e.name, f"({e.tag.group:04X},{e.tag.element:04X})", e.VR,
-             _short(e, max_chars)) for e in elements]  # fmt: skip
-    table = pd.DataFrame(rows, columns=["module", "keyword", "tag", "VR", "value"])
-    rank = table["module"].map({m: i for i, m in enumerate(_ORDER)})
-    return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+    return header_table(dataset, max_chars)

@@ -17,16 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 
 from ._checks import as_array, as_image, as_mask, probability, same_shape
+from ._dicom_window import WINDOW_PRESETS
 
 __all__ = ["set_style", "show_image", "show_montage", "show_overlay", "window_limits"]
-
-#: (level, width) in HU; kept in sync with :data:`miakit.dicom.WINDOW_PRESETS`.
-_WINDOWS_HU: dict[str, tuple[float, float]] = {
-    "lung": (-600.0, 1500.0),
-    "soft_tissue": (40.0, 400.0),
-    "bone": (400.0, 1800.0),
-    "brain": (40.0, 80.0),
-}
 
 
 def set_style() -> None:
@@ -67,9 +60,9 @@ def window_limits(window: str | tuple[float, float]) -> tuple[float, float]:
     (-160.0, 240.0)
     """
     if isinstance(window, str):
-        if window not in _WINDOWS_HU:
-            raise ValueError(f"window must be one of {sorted(_WINDOWS_HU)}, got {window!r}")
-        level, width = _WINDOWS_HU[window]
+        if window not in WINDOW_PRESETS:
+            raise ValueError(f"window must be one of {sorted(WINDOW_PRESETS)}, got {window!r}")
+        level, width = WINDOW_PRESETS[window]
     else:
         try:
             level, width = (float(v) for v in window)
