@@ -109,9 +109,16 @@ def test_rigid_registration_recovers_a_known_shift(metric):
 def test_registration_is_reproducible_with_a_seed():
     fixed = to_sitk(_blob())
     moving = resample(fixed, sitk.TranslationTransform(2, (1.5, 1.0)))
-    first = register_linear(fixed, moving, seed=4, sampling_fraction=0.3)
-    second = register_linear(fixed, moving, seed=4, sampling_fraction=0.3)
-    assert first.transform.GetParameters() == second.transform.GetParameters()
+    # ITK's threaded sums vary in order, so runs agree to rounding error, not bit for bit
+    first = register_linear(fixed, moving, seed=4, sampling_fraction=0.3, threads=1)
+    second = register_linear(fixed, moving, seed=4, sampling_fraction=0.3, threads=2)
+    np.testing.assert_allclose(
+        second.transform.GetParameters(), first.transform.GetParameters(), rtol=0, atol=1e-9
+    )
+    # a different seed samples other voxels and lands measurably elsewhere
+    other = register_linear(fixed, moving, seed=5, sampling_fraction=0.3, threads=1)
+    assert np.max(np.abs(np.subtract(other.transform.GetParameters(),
+                                     first.transform.GetParameters()))) > 1e-9  # fmt: skip
 
 
 def test_register_linear_rejects_bad_inputs():

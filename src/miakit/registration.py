@@ -253,7 +253,9 @@ def register_linear(
         Seed of the metric's random sampling (fixed for reproducible results;
         SimpleITK would read 0 as "seed from the clock", so 0 is refused).
     threads : int
-        Worker threads of the registration.
+        Worker threads of the registration. With a fixed ``seed`` the parameters repeat
+        between runs to rounding error (about 1e-12), not bit for bit: the order of
+        ITK's multi-threaded floating-point sums varies.
 
     Returns
     -------
