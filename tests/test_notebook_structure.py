@@ -93,6 +93,9 @@ def test_claims_are_checked_and_no_path_hacks(path):
     assert checks, "at least one visible '# Check:' cell with assertions"
     joined = "\n".join(code)
     assert "sys.path" not in joined and "%run" not in joined, "no sys.path edits or %run"
+    assert "from myst_nb import glue" not in joined, (
+        "glue numbers with miakit.report.glue (NumPy scalars would not format)"
+    )
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
 
 
