@@ -29,7 +29,8 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 build: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python book/_ext/check_site.py _build/html
 	@echo
 	@echo "The website is in _build/html. Open: file://$(CURDIR)/_build/html/index.html"
 
