@@ -95,6 +95,17 @@ def positive(value: float, name: str, *, allow_zero: bool = False) -> float:
     return number
 
 
+def finite(value: float, name: str) -> float:
+    """Any finite number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return number
+
+
 def probability(value: float, name: str) -> float:
     """A number in the closed interval [0, 1]."""
     try:

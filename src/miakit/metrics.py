@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ._checks import as_mask, as_spacing, positive, same_shape
+from ._checks import as_mask, as_spacing, finite, positive, same_shape
 from ._image_quality import cnr, entropy, mse, psnr, snr, ssim
 
 __all__ = [
@@ -46,16 +46,6 @@ def _mask_pair(mask_true: object, mask_pred: object) -> tuple[np.ndarray, np.nda
     b = as_mask(mask_pred, "mask_pred", ndim=(2, 3))
     same_shape(a, b, "mask_true", "mask_pred")
     return a, b
-
-
-def _empty_score(value: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"empty_score must be a number, got {value!r}") from None
-    if not np.isfinite(number):
-        raise ValueError(f"empty_score must be finite, got {value!r}")
-    return number
 
 
 def dice_coefficient(
@@ -92,7 +82,7 @@ def dice_coefficient(
     0.5
     """
     a, b = _mask_pair(mask_true, mask_pred)
-    score = _empty_score(empty_score)
+    score = finite(empty_score, "empty_score")
     total = int(a.sum()) + int(b.sum())
     if total == 0:
         return score
@@ -133,7 +123,7 @@ def jaccard_index(
     0.333...
     """
     a, b = _mask_pair(mask_true, mask_pred)
-    score = _empty_score(empty_score)
+    score = finite(empty_score, "empty_score")
     union = int(np.logical_or(a, b).sum())
     if union == 0:
         return score

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._checks import as_image, choice, positive, probability
+from ._checks import as_image, choice, finite, positive, probability
 
 __all__ = [
     "NoiseKind",
@@ -224,24 +224,14 @@ def add_salt_and_pepper_noise(
     """
     array = as_image(image, "image")
     amount = probability(amount, "amount")
-    salt = float(array.max()) if salt_value is None else _finite(salt_value, "salt_value")
-    pepper = float(array.min()) if pepper_value is None else _finite(pepper_value, "pepper_value")
+    salt = float(array.max()) if salt_value is None else finite(salt_value, "salt_value")
+    pepper = float(array.min()) if pepper_value is None else finite(pepper_value, "pepper_value")
     generator = np.random.default_rng(rng)
     draw = generator.random(array.shape)
     noisy = array.copy()
     noisy[draw < amount / 2] = pepper
     noisy[(draw >= amount / 2) & (draw < amount)] = salt
     return noisy
-
-
-def _finite(value: float, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number
 
 
 def add_speckle_noise(
