@@ -54,8 +54,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests notebooks book/_ext
-	$(BIN)/ruff format --check src tests notebooks book/_ext
+	$(BIN)/ruff check src tests notebooks benchmarks book/_ext
+	$(BIN)/ruff format --check src tests notebooks benchmarks book/_ext
 
 clean:
 	rm -rf _build .pytest_cache $(VENV) src/*.egg-info

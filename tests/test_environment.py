@@ -19,7 +19,9 @@ def normalise(requirement: str) -> str:
 
 
 def test_environment_yml_matches_requirements():
-    requirements = {normalise(r) for r in requirement_lines((ROOT / "requirements.txt").read_text())}
+    requirements = {
+        normalise(r) for r in requirement_lines((ROOT / "requirements.txt").read_text())
+    }
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     conda_pip = {normalise(r) for r in pip_section if not r.startswith("-")}

@@ -116,6 +116,8 @@ def test_exercise_labels_unique_across_book():
     for path in NOTEBOOKS:
         for cell in load_notebook(path)["cells"]:
             if cell["cell_type"] == "markdown":
-                labels += re.findall(r"\{exercise\}[^\n]*\n:label:\s*(\S+)", "".join(cell["source"]))
+                labels += re.findall(
+                    r"\{exercise\}[^\n]*\n:label:\s*(\S+)", "".join(cell["source"])
+                )
     duplicated = [label for label, n in Counter(labels).items() if n > 1]
     assert not duplicated, f"exercise labels used twice: {duplicated}"

@@ -10,18 +10,62 @@ import yaml
 from conftest import ROOT, load_notebook
 
 # The book's Sphinx extension, loaded from its file (it is not part of miakit).
-_spec = importlib.util.spec_from_file_location("book_pages", ROOT / "book" / "_ext" / "book_pages.py")
+_spec = importlib.util.spec_from_file_location(
+    "book_pages", ROOT / "book" / "_ext" / "book_pages.py"
+)
 book_pages = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(book_pages)
 
 #: The ids of the curriculum and their chapters (the contract with ../shared/curriculum.md).
 EXPECTED = {
-    **{f"iq{n:02d}": c for n, c in zip(range(1, 28), [
-        "01", "07", "06", "04", "03", "13", "13", "19", "05", "21", "04", "09", "08", "10",
-        "12", "17", "14", "15", "23", "11", "24", "16", "22", "22", "02", "20", "24",
-    ], strict=True)},
-    "lp1": "13", "lp2": "16", "lp3": "11", "lp4": "14", "lp5": "18",
-    "kt1": "06", "kt2": "09", "kt3": "19", "kt4": "13", "kt5": "07", "kt6": "01", "kt7": "19",
+    **{
+        f"iq{n:02d}": c
+        for n, c in zip(
+            range(1, 28),
+            [
+                "01",
+                "07",
+                "06",
+                "04",
+                "03",
+                "13",
+                "13",
+                "19",
+                "05",
+                "21",
+                "04",
+                "09",
+                "08",
+                "10",
+                "12",
+                "17",
+                "14",
+                "15",
+                "23",
+                "11",
+                "24",
+                "16",
+                "22",
+                "22",
+                "02",
+                "20",
+                "24",
+            ],
+            strict=True,
+        )
+    },
+    "lp1": "13",
+    "lp2": "16",
+    "lp3": "11",
+    "lp4": "14",
+    "lp5": "18",
+    "kt1": "06",
+    "kt2": "09",
+    "kt3": "19",
+    "kt4": "13",
+    "kt5": "07",
+    "kt6": "01",
+    "kt7": "19",
 }
 FIELDS = {"id", "question", "chapter", "notebooks", "answer"}
 
@@ -32,8 +76,9 @@ def registry() -> list[dict]:
 
 def interview_corner(path) -> str:
     """Text of the notebook's Interview corner section (up to the next ## heading)."""
-    text = "\n".join("".join(c["source"]) for c in load_notebook(path)["cells"]
-                     if c["cell_type"] == "markdown")
+    text = "\n".join(
+        "".join(c["source"]) for c in load_notebook(path)["cells"] if c["cell_type"] == "markdown"
+    )
     match = re.search(r"^## Interview corner\s*$(.*?)(?=^## )", text, re.M | re.S)
     return match.group(1) if match else ""
 

@@ -33,7 +33,9 @@ def main(site: Path) -> int:
         draws = re.search(r"plt\.subplots|plt\.figure|viz\.show_", notebook.read_text())
         figures = re.findall(r'<img[^>]+src="[^"]*_images/', text)
         if draws and not figures:
-            problems.append(f"{page.relative_to(site)}: the notebook draws figures, the page shows none")
+            problems.append(
+                f"{page.relative_to(site)}: the notebook draws figures, the page shows none"
+            )
         for match in STRAY.finditer(text):
             snippet = html.unescape(text[match.start() : match.start() + 60]).splitlines()[0]
             problems.append(f"{page.relative_to(site)}: stray output {snippet!r}")
