@@ -78,6 +78,57 @@ def test_tune_denoiser_keeps_first_on_ties(square: np.ndarray) -> None:
     assert result.best_params == {"size": 3}
 
 
+@pytest.fixture
+def blob() -> np.ndarray:
+    y, x = np.mgrid[:64, :64]
+    return np.exp(-((y - 30) ** 2 + (x - 34) ** 2) / 200)  # smooth, off the dyadic grid
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_wavelet_ti_beats_plain_wavelet_on_a_smooth_image(blob: np.ndarray, seed: int) -> None:
+    noisy = blob + np.random.default_rng(seed).normal(0.0, 0.1, blob.shape)
+    plain = metrics.psnr(blob, denoise(noisy, "wavelet"), data_range=1.0)
+    spun = metrics.psnr(blob, denoise(noisy, "wavelet_ti"), data_range=1.0)
+    assert spun > plain + 3.0  # dB; measured 4.8-5.7 dB over five seeds
+
+
+def test_wavelet_ti_is_nearly_shift_invariant(blob: np.ndarray) -> None:
+    noisy = blob + np.random.default_rng(0).normal(0.0, 0.1, blob.shape)
+
+    def shift_error(method: str) -> float:
+        shifted_after = np.roll(denoise(noisy, method), (1, 1), axis=(0, 1))
+        shifted_before = denoise(np.roll(noisy, (1, 1), axis=(0, 1)), method)
+        return float(np.abs(shifted_after - shifted_before).mean())
+
+    # Measured 0.033 (plain) against 0.004 (cycle spinning).
+    assert shift_error("wavelet_ti") < 0.3 * shift_error("wavelet")
+
+
+def test_wavelet_ti_matches_cycle_spinning_by_hand(noisy: np.ndarray) -> None:
+    from skimage.restoration import denoise_wavelet, estimate_sigma
+
+    sigma = 1.5 * estimate_sigma(noisy)  # estimated once, on the unshifted image
+    kwargs = {"sigma": sigma, "wavelet": "db1", "method": "BayesShrink", "mode": "soft"}
+    shifts = [(dy, dx) for dy in range(3) for dx in range(3)]
+    by_hand = np.mean(
+        [
+            np.roll(
+                denoise_wavelet(np.roll(noisy, s, axis=(0, 1)), **kwargs), np.negative(s), (0, 1)
+            )
+            for s in shifts
+        ],
+        axis=0,
+    )
+    out = denoise(noisy, "wavelet_ti", sigma_scale=1.5, max_shifts=2)
+    np.testing.assert_allclose(out, by_hand, atol=1e-12)
+
+
+def test_wavelet_ti_is_deterministic_and_works_in_3d(noisy: np.ndarray) -> None:
+    np.testing.assert_array_equal(denoise(noisy, "wavelet_ti"), denoise(noisy, "wavelet_ti"))
+    volume = np.random.default_rng(1).random((8, 16, 16))
+    assert denoise(volume, "wavelet_ti", max_shifts=1).shape == (8, 16, 16)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -86,6 +137,9 @@ def test_tune_denoiser_keeps_first_on_ties(square: np.ndarray) -> None:
         ({"method": "gaussian", "sigma": -1.0}, "sigma must be finite and > 0"),
         ({"method": "median", "size": 0}, "size must be >= 1"),
         ({"method": "tv", "weight": 0.0}, "weight must be finite and > 0"),
+        ({"method": "wavelet", "max_shifts": 3}, r"params for method 'wavelet' must be among"),
+        ({"method": "wavelet_ti", "max_shifts": 0}, "max_shifts must be >= 1"),
+        ({"method": "wavelet_ti", "sigma_scale": -1.0}, "sigma_scale must be finite and > 0"),
     ],
 )
 def test_denoise_bad_arguments(kwargs: dict, match: str, noisy: np.ndarray) -> None:
@@ -102,6 +156,8 @@ def test_denoise_rejects_bad_images() -> None:
         denoise(np.zeros((3, 8, 8)), "bilateral")
     with pytest.raises(TypeError, match="size must be an integer"):
         denoise(np.zeros((8, 8)), "median", size=2.5)
+    with pytest.raises(TypeError, match="max_shifts must be an integer"):
+        denoise(np.zeros((8, 8)), "wavelet_ti", max_shifts=1.5)
 
 
 @pytest.mark.parametrize(

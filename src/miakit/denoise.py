@@ -20,7 +20,14 @@ from ._checks import as_image, choice, positive, positive_int, same_shape
 __all__ = ["DENOISERS", "DenoiserName", "TuningResult", "denoise", "tune_denoiser"]
 
 DenoiserName = Literal[
-    "gaussian", "median", "bilateral", "tv", "wavelet", "nl_means", "anisotropic_diffusion"
+    "gaussian",
+    "median",
+    "bilateral",
+    "tv",
+    "wavelet",
+    "wavelet_ti",
+    "nl_means",
+    "anisotropic_diffusion",
 ]
 
 
@@ -62,12 +69,38 @@ def _tv(image: np.ndarray, *, weight: float = 0.1) -> np.ndarray:
     return denoise_tv_chambolle(image, weight=positive(weight, "weight"))
 
 
+def _wavelet_settings(image: np.ndarray, sigma_scale: float) -> dict[str, object]:
+    # Haar wavelet (scikit-image's default number of levels). On chapter 04's slices, with
+    # cycle spinning, it matched or beat db2 and sym4 in five of six image/noise cases.
+    sigma = positive(sigma_scale, "sigma_scale") * _estimated_sigma(image)
+    return {
+        "sigma": sigma,
+        "wavelet": "db1",
+        "method": "BayesShrink",
+        "mode": "soft",
+        "rescale_sigma": True,
+    }
+
+
 def _wavelet(image: np.ndarray, *, sigma_scale: float = 1.0) -> np.ndarray:
     from skimage.restoration import denoise_wavelet
 
-    sigma = positive(sigma_scale, "sigma_scale") * _estimated_sigma(image)
-    return denoise_wavelet(
-        image, sigma=sigma, method="BayesShrink", mode="soft", rescale_sigma=True
+    return denoise_wavelet(image, **_wavelet_settings(image, sigma_scale))
+
+
+def _wavelet_ti(image: np.ndarray, *, sigma_scale: float = 1.0, max_shifts: int = 3) -> np.ndarray:
+    from skimage.restoration import cycle_spin, denoise_wavelet
+
+    shifts = positive_int(max_shifts, "max_shifts")
+    # The noise sigma is estimated once, on the unshifted image, for every shift.
+    settings = _wavelet_settings(image, sigma_scale)
+    return cycle_spin(
+        image,
+        denoise_wavelet,
+        max_shifts=shifts,
+        func_kw=settings,
+        channel_axis=None,
+        workers=1,  # serial: a small image gains nothing from threads (or dask)
     )
 
 
@@ -109,6 +142,7 @@ DENOISERS: dict[str, Callable[..., np.ndarray]] = {
     "bilateral": _bilateral,
     "tv": _tv,
     "wavelet": _wavelet,
+    "wavelet_ti": _wavelet_ti,
     "nl_means": _nl_means,
     "anisotropic_diffusion": _anisotropic_diffusion,
 }
@@ -121,6 +155,7 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
     "bilateral": ("sigma_color", "sigma_spatial"),
     "tv": ("weight",),
     "wavelet": ("sigma_scale",),
+    "wavelet_ti": ("sigma_scale", "max_shifts"),
     "nl_means": ("h_over_sigma", "patch_size", "patch_distance"),
     "anisotropic_diffusion": ("conductance", "n_iter"),
 }
@@ -133,8 +168,8 @@ def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndar
     ----------
     image : ndarray of shape (Y, X) or (Z, Y, X)
         Grey image, best scaled to [0, 1] (the parameters below assume that scale).
-    method : {'gaussian', 'median', 'bilateral', 'tv', 'wavelet', 'nl_means', \
-'anisotropic_diffusion'}
+    method : {'gaussian', 'median', 'bilateral', 'tv', 'wavelet', 'wavelet_ti', \
+'nl_means', 'anisotropic_diffusion'}
         The denoiser.
     **params
         Method parameters (defaults in brackets):
@@ -145,7 +180,10 @@ def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndar
           ``sigma_spatial`` [1.0], pixels. 2D only.
         - ``tv``: ``weight`` [0.1], strength of the total-variation penalty.
         - ``wavelet``: ``sigma_scale`` [1.0], multiple of the estimated noise sigma
-          used by BayesShrink soft thresholding.
+          used by BayesShrink soft thresholding (Haar wavelet, decimated transform).
+        - ``wavelet_ti``: translation-invariant ``wavelet`` by cycle spinning, same
+          ``sigma_scale`` [1.0]; ``max_shifts`` [3], the largest shift in pixels along
+          each axis (``(max_shifts + 1) ** ndim`` shifted copies are denoised).
         - ``nl_means``: ``h_over_sigma`` [0.8], filter strength as a multiple of the
           estimated noise sigma; ``patch_size`` [5]; ``patch_distance`` [6].
         - ``anisotropic_diffusion``: ``conductance`` [1.0], Perona-Malik conductance
@@ -170,10 +208,25 @@ def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndar
     wavelet coefficients), so their parameters are relative to the noise level.
     Non-local means runs in scikit-image's ``fast_mode``.
 
+    The decimated wavelet transform is not shift invariant: shifting the image by one
+    pixel changes which coefficients are thresholded, and the thresholding leaves
+    blocky, pseudo-Gibbs artefacts aligned with the dyadic grid. ``wavelet_ti`` averages
+    the denoised result over all circular shifts :math:`s` in
+    :math:`\\{0, \\dots, m\\}^{d}` (:math:`m` = ``max_shifts``, :math:`d` = ``image.ndim``),
+
+    .. math:: \\hat{x} = \\frac{1}{(m + 1)^d} \\sum_{s} S_{-s}\\, T\\big(S_{s}\\, y\\big),
+
+    with :math:`S_s` the shift and :math:`T` the thresholding denoiser (cycle spinning,
+    :func:`skimage.restoration.cycle_spin`). It costs :math:`(m + 1)^d` times the plain
+    method, 16 times in 2D at the default.
+
     References
     ----------
     Buades, Coll & Morel (2005), non-local means; Rudin, Osher & Fatemi (1992), total
-    variation; Perona & Malik (1990), anisotropic diffusion.
+    variation; Perona & Malik (1990), anisotropic diffusion; Chang, Yu & Vetterli (2000),
+    BayesShrink; Coifman & Donoho (1995), "Translation-invariant de-noising", in
+    *Wavelets and Statistics*, Lecture Notes in Statistics 103, pp. 125-150,
+    doi:10.1007/978-1-4612-2544-7_9.
 
     Examples
     --------
@@ -182,6 +235,16 @@ def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndar
     >>> noisy = image + np.random.default_rng(0).normal(0, 0.1, image.shape)
     >>> smooth = denoise(noisy, "median", size=3)
     >>> bool(np.abs(smooth - image).mean() < np.abs(noisy - image).mean())
+    True
+
+    Cycle spinning removes the shift dependence of wavelet thresholding:
+
+    >>> y, x = np.mgrid[:64, :64]
+    >>> blob = np.exp(-((y - 30) ** 2 + (x - 34) ** 2) / 200)
+    >>> noisy = blob + np.random.default_rng(1).normal(0, 0.1, blob.shape)
+    >>> plain = np.abs(denoise(noisy, "wavelet") - blob).mean()
+    >>> spun = np.abs(denoise(noisy, "wavelet_ti", max_shifts=3) - blob).mean()
+    >>> bool(spun < 0.8 * plain)
     True
     """
     choice(method, "method", list(DENOISERS))
