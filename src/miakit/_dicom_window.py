@@ -22,6 +22,18 @@ WINDOW_PRESETS: dict[str, tuple[float, float]] = {
 def window_preset(name: str) -> tuple[float, float]:
     """(level, width) in HU of a named display window.
 
+    Parameters
+    ----------
+    name : {"lung", "soft_tissue", "bone", "brain"}
+        A key of :data:`WINDOW_PRESETS`.
+
+    Returns
+    -------
+    level : float
+        Window centre in HU.
+    width : float
+        Window width in HU (> 0).
+
     Raises
     ------
     ValueError

@@ -223,8 +223,28 @@ def hd95(
 ) -> float:
     """95th-percentile Hausdorff distance (mm): robust to a few outlying surface voxels.
 
-    Same as ``hausdorff_distance(..., percentile=95)``; see there for parameters,
-    empty-mask behaviour and errors.
+    Same as ``hausdorff_distance(..., percentile=95)``; see :func:`hausdorff_distance`
+    for how surfaces and distances are defined.
+
+    Parameters
+    ----------
+    mask_true, mask_pred : ndarray of shape (Y, X) or (Z, Y, X)
+        Reference and predicted masks (bool, or 0/1 numbers), same shape.
+    spacing_mm : float or tuple of float, optional
+        Voxel size per axis in mm (axis order of the arrays); default 1 for every axis.
+
+    Returns
+    -------
+    float
+        Distance in mm. 0.0 if both masks are empty, ``inf`` if exactly one is.
+
+    Raises
+    ------
+    TypeError
+        If a mask is None or has a non-numeric dtype.
+    ValueError
+        If a mask is not 2D/3D, empty or not binary, the shapes differ, or the spacing
+        is not positive and finite with one value per axis.
 
     Examples
     --------

@@ -15,7 +15,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 from skimage.transform import iradon, radon
 
-from ._checks import as_array, as_image, choice, positive, positive_int, probability
+from ._checks import as_array, as_image, choice, positive, positive_int
+from ._mri_kspace import image_to_kspace, kspace_to_image, undersample_kspace
 
 __all__ = [
     "CTScan",
@@ -65,10 +66,24 @@ def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.n
 def mu_from_hu(hu: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
     """Inverse of :func:`hu_from_mu`: :math:`\\mu = \\mu_w (1 + HU / 1000)` in 1/cm.
 
+    Parameters
+    ----------
+    hu : array_like
+        CT numbers in HU.
+    mu_water_per_cm : float
+        Attenuation of water at the same effective energy, in 1/cm (> 0).
+
+    Returns
+    -------
+    ndarray
+        Linear attenuation in 1/cm, shape of ``hu`` (a NumPy scalar for scalar ``hu``).
+
     Raises
     ------
+    TypeError
+        If ``hu`` is not numeric or ``mu_water_per_cm`` is not a number.
     ValueError
-        If ``mu_water_per_cm`` is not positive.
+        If ``mu_water_per_cm`` is not positive and finite, or ``hu`` is empty.
 
     Examples
     --------
@@ -172,123 +187,6 @@ def simulate_ct_scan(
         line_integrals, theta=theta, filter_name=filter_name, circle=True, output_size=size
     )
     return CTScan(line_integrals, reconstruction / pixel_size_cm, theta)
-
-
-def image_to_kspace(image: np.ndarray) -> np.ndarray:
-    """Centred 2D Fourier transform: image to k-space (DC at the array centre).
-
-    Parameters
-    ----------
-    image : ndarray of shape (Y, X), real or complex
-
-    Returns
-    -------
-    ndarray of complex128, shape (Y, X)
-        Orthonormal scaling, so :func:`kspace_to_image` inverts it and energy is kept.
-
-    Raises
-    ------
-    ValueError
-        If ``image`` is not 2D or has NaN/inf.
-
-    Examples
-    --------
-    >>> k = image_to_kspace(np.ones((4, 4)))  # a flat image has only the DC term
-    >>> np.round(np.abs(k[2]), 6), round(float(np.abs(k).sum()), 6)
-    (array([0., 0., 4., 0.]), 4.0)
-    """
-    array = _finite_complex(image, "image")
-    return np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(array), norm="ortho"))
-
-
-def kspace_to_image(kspace: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`image_to_kspace`: the complex image (``np.abs`` gives magnitude).
-
-    Raises
-    ------
-    ValueError
-        If ``kspace`` is not 2D or has NaN/inf.
-
-    Examples
-    --------
-    >>> image = np.arange(12.0).reshape(3, 4)
-    >>> np.allclose(kspace_to_image(image_to_kspace(image)), image)
-    True
-    """
-    array = _finite_complex(kspace, "kspace")
-    return np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(array), norm="ortho"))
-
-
-def _finite_complex(value: object, name: str) -> np.ndarray:
-    array = as_array(value, name, ndim=2, kind="biufc")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite values, found NaN or inf")
-    return array.astype(np.complex128, copy=False)
-
-
-def undersample_kspace(
-    kspace: np.ndarray,
-    *,
-    factor: int,
-    center_fraction: float = 0.08,
-    pattern: Literal["random", "equispaced"] = "random",
-    rng: _Seed = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keep about one phase-encoding line (row) in ``factor``, always the central ones.
-
-    Parameters
-    ----------
-    kspace : ndarray of shape (Y, X), complex
-        Centred k-space (:func:`image_to_kspace`); rows are phase-encoding lines.
-    factor : int
-        Acceleration R (>= 1): the number of rows kept is ``round(Y / factor)``, or the
-        central block if that is larger.
-    center_fraction : float
-        Fraction of rows around the centre that are always kept (in [0, 1]); they hold the
-        contrast (low spatial frequencies).
-    pattern : {"random", "equispaced"}
-        Where the other rows go: at random (incoherent, noise-like aliasing, as used by
-        compressed sensing) or every ``factor``-th row (ghosts shifted by ``Y / factor``).
-    rng : numpy.random.Generator or int or None
-        Source of randomness or a seed (used by "random").
-
-    Returns
-    -------
-    masked : ndarray of complex128, shape (Y, X)
-        ``kspace`` with the skipped rows set to zero.
-    mask : ndarray of bool, shape (Y, X)
-        True where k-space was acquired.
-
-    Raises
-    ------
-    ValueError
-        If ``kspace`` is not 2D or has NaN/inf, ``factor`` < 1, ``center_fraction``
-        outside [0, 1] or ``pattern`` unknown.
-
-    Examples
-    --------
-    >>> k = image_to_kspace(np.ones((64, 64)))
-    >>> masked, mask = undersample_kspace(k, factor=4, center_fraction=0.1, rng=0)
-    >>> int(mask[:, 0].sum()), bool(mask[32].all())
-    (16, True)
-    """
-    array = _finite_complex(kspace, "kspace")
-    factor = positive_int(factor, "factor")
-    center_fraction = probability(center_fraction, "center_fraction")
-    choice(pattern, "pattern", ["random", "equispaced"])
-    n_rows, centre = array.shape[0], array.shape[0] // 2
-    n_centre = int(round(n_rows * center_fraction))
-    rows = np.zeros(n_rows, dtype=bool)
-    rows[centre - n_centre // 2 : centre - n_centre // 2 + n_centre] = True
-    n_keep = max(int(round(n_rows / factor)), int(rows.sum()))
-    if pattern == "equispaced":
-        rows[(np.arange(n_rows) - centre) % factor == 0] = True
-    else:
-        candidates = np.flatnonzero(~rows)
-        size = n_keep - int(rows.sum())
-        rows[np.random.default_rng(rng).choice(candidates, size=size, replace=False)] = True
-    mask = np.broadcast_to(rows[:, None], array.shape).copy()
-    return np.where(mask, array, 0), mask
 
 
 def spin_echo_signal(

@@ -16,6 +16,17 @@ __all__ = ["glue", "plain_value"]
 def plain_value(value: object) -> object:
     """Return ``value`` with NumPy scalars (and 0-d arrays) turned into Python numbers.
 
+    Parameters
+    ----------
+    value : object
+        Any value; only NumPy scalars and 0-d arrays are converted.
+
+    Returns
+    -------
+    object
+        ``value.item()`` (a Python ``float``, ``int``, ``bool``, ``complex`` or ``str``)
+        for a NumPy scalar or 0-d array; otherwise ``value`` itself, unchanged.
+
     Examples
     --------
     >>> import numpy as np

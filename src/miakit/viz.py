@@ -52,6 +52,25 @@ def set_style() -> None:
 def window_limits(window: str | tuple[float, float]) -> tuple[float, float]:
     """Display limits ``(vmin, vmax)`` of a window given by preset name or (level, width).
 
+    Parameters
+    ----------
+    window : str or tuple of (float, float)
+        A preset name ('lung', 'soft_tissue', 'bone', 'brain'; see
+        :data:`miakit.dicom.WINDOW_PRESETS`) or a ``(level, width)`` pair in HU with
+        ``width > 0``.
+
+    Returns
+    -------
+    vmin, vmax : float
+        Display limits ``level -/+ width / 2`` in HU.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is an unknown preset name or its width is not > 0.
+    TypeError
+        If ``window`` is neither a string nor a pair of numbers.
+
     Examples
     --------
     >>> window_limits("lung")
