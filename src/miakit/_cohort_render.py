@@ -85,7 +85,9 @@ def site_bias_coef(site: str) -> np.ndarray:
     coef[0, 0, 0] = 0.0
     z, y, x = anat.grid_axes((24, 24, 24))
     spread = anat.basis_field(coef, z, y, x).std()
-    return coef / spread
+    out = coef / spread
+    out.setflags(write=False)  # cached: shared by every caller
+    return out
 
 
 def bias_field(site: str, z: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import SimpleITK as sitk
 
-from ._checks import as_image, as_mask, as_spacing, positive_int
+from ._checks import as_image, as_mask, as_rng, as_spacing, positive_int
 
 __all__ = ["from_sitk", "mask_points_mm", "to_sitk"]
 
@@ -43,7 +43,7 @@ def to_sitk(
     ------
     ValueError
         If ``array`` is not 2D or 3D, contains NaN/inf, ``spacing_mm`` has the wrong
-        length or is not positive, or ``origin_mm`` has the wrong length.
+        length or is not positive, or ``origin_mm`` has the wrong length or NaN/inf.
 
     Examples
     --------
@@ -58,7 +58,12 @@ def to_sitk(
     image = sitk.GetImageFromArray(data.astype(np.float32))
     image.SetSpacing(tuple(reversed(spacing)))
     if origin_mm is not None:
-        origin = tuple(float(v) for v in origin_mm)
+        try:
+            origin = tuple(float(v) for v in origin_mm)
+        except (TypeError, ValueError):
+            raise TypeError(f"origin_mm must be a tuple of numbers, got {origin_mm!r}") from None
+        if not all(np.isfinite(origin)):
+            raise ValueError(f"origin_mm must be finite, got {origin_mm!r}")
         if len(origin) != data.ndim:
             raise ValueError(
                 f"origin_mm must have {data.ndim} values (x, y[, z]), got {len(origin)}"
@@ -148,7 +153,7 @@ def mask_points_mm(
     if max_points is not None:
         max_points = positive_int(max_points, "max_points")
         if index_zyx.shape[0] > max_points:
-            pick = np.random.default_rng(rng).choice(index_zyx.shape[0], max_points, replace=False)
+            pick = as_rng(rng).choice(index_zyx.shape[0], max_points, replace=False)
             index_zyx = index_zyx[np.sort(pick)]
     index_xyz = index_zyx[:, ::-1].astype(np.float64)
     ndim = mask_arr.ndim

@@ -19,7 +19,7 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from ._checks import choice, positive, positive_int
+from ._checks import as_path, choice, positive, positive_int
 from ._dicom_checks import check_inplane_drift, check_orientation, modality_values, pixel_spacing
 from ._dicom_header import header_table
 from ._dicom_window import WINDOW_PRESETS, apply_window, window_preset
@@ -130,7 +130,7 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
     >>> float(image.pixels.min()), image.spacing_mm  # stored 128, intercept -1024
     (-896.0, (0.661468, 0.661468))
     """
-    path = Path(path)
+    path = as_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} is not an existing file")
     with warnings.catch_warnings():
@@ -224,6 +224,9 @@ def read_series(
         raise ValueError(f"paths must name a folder or files, got {paths!r}")
     if isinstance(paths, (str, PathLike)):
         folder = Path(paths)
+    elif not isinstance(paths, Sequence) or not all(isinstance(p, (str, PathLike)) for p in paths):
+        raise TypeError(f"paths must be a folder or a sequence of file paths, got {paths!r}"[:150])
+    if isinstance(paths, (str, PathLike)):
         paths = [p for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else [folder]  # fmt: skip
     files = [Path(p) for p in paths]
     if len(files) < 2:
@@ -254,7 +257,10 @@ def read_series(
     if np.any(gaps < tolerance_mm):
         k = int(np.argmin(gaps))
         pair = f"{files[order[k]].name} and {files[order[k + 1]].name}"
-        raise DicomError(f"{pair} share the slice position {positions[k]:.3f} mm")
+        raise DicomError(
+            f"{pair} share the slice position {positions[k]:.3f} mm (gap below "
+            f"tolerance_mm {tolerance_mm})"
+        )
     gap = float(np.median(gaps))
     if np.max(np.abs(gaps - gap)) > tolerance_mm:
         raise DicomError(
@@ -283,6 +289,8 @@ def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RA
 
     Raises
     ------
+    TypeError
+        If ``volume`` is not a DicomVolume.
     ValueError
         If ``convention`` is not ``"RAS"`` or ``"LPS"``.
 
@@ -301,6 +309,10 @@ def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RA
            [  0.  ,   0.  ,   2.5 ,  -1.24],
            [  0.  ,   0.  ,   0.  ,   1.  ]])
     """
+    if not isinstance(volume, DicomVolume):
+        raise TypeError(
+            f"volume must be a DicomVolume (from read_series), got {type(volume).__name__}"
+        )
     choice(convention, "convention", ["RAS", "LPS"])
     dz, dy, dx = volume.spacing_mm
     affine = np.eye(4)
