@@ -156,6 +156,8 @@ def hard_labels(fractions: np.ndarray, lesion_mask: np.ndarray) -> np.ndarray:
 def check_contrasts(contrasts: Sequence[str]) -> tuple[str, ...]:
     if isinstance(contrasts, str):
         contrasts = (contrasts,)
+    if not isinstance(contrasts, (Sequence, np.ndarray)):
+        raise TypeError(f"contrasts must be a sequence of contrast names, got {contrasts!r}"[:120])
     contrasts = tuple(contrasts)
     if len(contrasts) == 0 or len(set(contrasts)) != len(contrasts):
         raise ValueError(f"contrasts must be non-empty and without repeats, got {contrasts}")
