@@ -87,6 +87,8 @@ def as_spacing(spacing: object, ndim: int, name: str = "spacing_mm") -> tuple[fl
         raise ValueError(f"{name} must have {ndim} values (one per axis), got {len(values)}")
     if not all(np.isfinite(v) and v > 0 for v in values):
         raise ValueError(f"{name} must be positive and finite, got {tuple(values)}")
+    if not all(1e-6 <= v <= 1e6 for v in values):  # beyond this, distances overflow
+        raise ValueError(f"{name} must lie in [1e-6, 1e6] mm, got {tuple(values)}")
     return tuple(values)
 
 

@@ -159,10 +159,10 @@ def check_contrasts(contrasts: Sequence[str]) -> tuple[str, ...]:
     if not isinstance(contrasts, (Sequence, np.ndarray)):
         raise TypeError(f"contrasts must be a sequence of contrast names, got {contrasts!r}"[:120])
     contrasts = tuple(contrasts)
-    if len(contrasts) == 0 or len(set(contrasts)) != len(contrasts):
-        raise ValueError(f"contrasts must be non-empty and without repeats, got {contrasts}")
     for name in contrasts:
         choice(name, "contrasts", CONTRASTS)
+    if len(contrasts) == 0 or len(set(contrasts)) != len(contrasts):
+        raise ValueError(f"contrasts must be non-empty and without repeats, got {contrasts}")
     return contrasts
 
 

@@ -66,7 +66,8 @@ def to_sitk(
             raise ValueError(f"origin_mm must be finite, got {origin_mm!r}")
         if len(origin) != data.ndim:
             raise ValueError(
-                f"origin_mm must have {data.ndim} values (x, y[, z]), got {len(origin)}"
+                f"origin_mm must have {data.ndim} values (x, y[, z]) for a {data.ndim}D array, "
+                f"got {len(origin)}"
             )
         image.SetOrigin(origin)
     return image

@@ -368,7 +368,7 @@ def header_summary(
     if isinstance(dataset_or_path, Dataset):
         dataset = dataset_or_path
     elif isinstance(dataset_or_path, (str, PathLike)):
-        path = Path(dataset_or_path)
+        path = as_path(dataset_or_path, "dataset_or_path")
         if not path.is_file():
             raise FileNotFoundError(f"dataset_or_path {str(path)!r} is not an existing file")
         try:
