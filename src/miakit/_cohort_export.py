@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import choice
+from ._checks import as_path, choice
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cohort import CohortVolume
@@ -23,6 +23,27 @@ def _check_volume(volume: object, contrast: str) -> None:
     if not hasattr(volume, "images") or not hasattr(volume, "affine"):
         raise TypeError(f"volume must be a CohortVolume from render_volume, got {type(volume)}")
     choice(contrast, "contrast", list(volume.images))  # type: ignore[attr-defined]
+
+
+def _shift_years(date: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:
+        return date.replace(year=date.year + years, day=28)
+
+
+def _check_dicom_text(value: object, name: str) -> None:
+    """A DICOM PN/LO value: str or None, at most 64 characters, no backslash."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
+    if len(value) > 64 or "\\" in value:
+        raise ValueError(
+            f"{name} must have at most 64 characters and no backslash (DICOM value "
+            f"delimiter), got {value!r}"
+        )
 
 
 def export_nifti(volume: CohortVolume, path: str | Path, *, contrast: str = "T1w") -> Path:
@@ -44,9 +65,9 @@ def export_nifti(volume: CohortVolume, path: str | Path, *, contrast: str = "T1w
     Raises
     ------
     TypeError
-        If ``volume`` is not a rendered volume.
+        If ``volume`` is not a rendered volume or ``path`` is not a path.
     ValueError
-        If ``contrast`` was not rendered.
+        If ``contrast`` was not rendered or ``path`` does not end in .nii/.nii.gz.
 
     Notes
     -----
@@ -65,6 +86,9 @@ def export_nifti(volume: CohortVolume, path: str | Path, *, contrast: str = "T1w
     import nibabel as nib
 
     _check_volume(volume, contrast)
+    path = as_path(path, "path")
+    if not path.name.endswith((".nii", ".nii.gz")):
+        raise ValueError(f"path must name a .nii or .nii.gz file, got {str(path)!r}")
     data = np.ascontiguousarray(volume.images[contrast].transpose(2, 1, 0))
     image = nib.Nifti1Image(data, volume.affine)
     image.set_qform(volume.affine, code=1)
@@ -109,13 +133,16 @@ def export_dicom_series(
     Raises
     ------
     TypeError
-        If ``volume`` is not a rendered volume.
+        If ``volume`` is not a rendered volume, a name is not a str or None, or
+        ``study_date`` is not a date.
     ValueError
-        If ``contrast`` was not rendered.
+        If ``contrast`` was not rendered, or a name has more than 64 characters or a
+        backslash (the DICOM value delimiter).
 
     Notes
     -----
-    Stored values are uint16 with one ``RescaleSlope``/``RescaleIntercept`` for the
+    Non-ASCII names are written with ``SpecificCharacterSet`` ``ISO_IR 192`` (UTF-8).
+    A 29 February study date moves to 28 February in years without one. Stored values are uint16 with one ``RescaleSlope``/``RescaleIntercept`` for the
     series (``value = stored * slope + intercept``), so intensities round-trip to within
     half a slope. Geometry follows DICOM LPS: ``ImageOrientationPatient`` is
     ``[1, 0, 0, 0, 1, 0]`` (rows go to patient left, columns to posterior) and
@@ -136,6 +163,11 @@ def export_dicom_series(
     from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
     _check_volume(volume, contrast)
+    for text, label in ((patient_name, "patient_name"), (patient_id, "patient_id"),
+                        (institution_name, "institution_name")):  # fmt: skip
+        _check_dicom_text(text, label)
+    if not isinstance(study_date, dt.date):
+        raise TypeError(f"study_date must be a datetime.date, got {type(study_date).__name__}")
     meta = volume.metadata
     sid, seed = int(meta["subject_id"]), int(meta.get("seed", 0))
     timepoint = int(meta.get("timepoint", 0))
@@ -146,8 +178,8 @@ def export_dicom_series(
     sz, sy, sx = volume.spacing_mm
     affine = volume.affine
     x0, y0 = float(affine[0, 3]), float(affine[1, 3])
-    date = study_date.replace(year=study_date.year + timepoint)
-    birth = date.replace(year=date.year - int(round(float(meta["age"]))))
+    date = _shift_years(study_date, timepoint)
+    birth = _shift_years(date, -int(round(float(meta["age"]))))
     key = ["miakit-cohort", str(seed), str(sid)]
     study_uid = generate_uid(entropy_srcs=[*key, str(timepoint), "study"])
     series_uid = generate_uid(entropy_srcs=[*key, str(timepoint), contrast, "series"])
@@ -166,6 +198,8 @@ def export_dicom_series(
         ds.file_meta = file_meta
         ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, sop_uid
         ds.PatientName = name
+        if not all(t.isascii() for t in (name, patient_id or "", institution_name or "")):
+            ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8 for non-ASCII names
         ds.PatientID = patient_id or f"VC{seed:02d}-{sid:05d}"
         ds.PatientBirthDate = birth.strftime("%Y%m%d")
         ds.PatientSex = str(meta["sex"])

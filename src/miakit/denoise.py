@@ -42,7 +42,7 @@ _WIDER = "a filter wider than the image only costs time"
 
 
 def _at_most_side(value: int, name: str, image: np.ndarray) -> int:
-    at_most(value, name, max(image.shape), _WIDER)
+    at_most(value, name, max(*image.shape, 64), _WIDER)
     return value
 
 
@@ -55,7 +55,7 @@ def _gaussian(image: np.ndarray, *, sigma: float = 1.0) -> np.ndarray:
     from skimage.filters import gaussian
 
     sigma = positive(sigma, "sigma")
-    at_most(sigma, "sigma", 4 * max(image.shape), _WIDER)
+    at_most(sigma, "sigma", max(4 * max(image.shape), 64), _WIDER)
     return gaussian(image, sigma=sigma, preserve_range=True)
 
 
@@ -63,7 +63,7 @@ def _median(image: np.ndarray, *, size: int = 3) -> np.ndarray:
     from scipy.ndimage import median_filter
 
     size = positive_int(size, "size")
-    at_most(size, "size", 2 * max(image.shape), _WIDER)
+    at_most(size, "size", max(2 * max(image.shape), 64), _WIDER)
     return median_filter(image, size=size)
 
 
@@ -73,7 +73,7 @@ def _bilateral(
     from skimage.restoration import denoise_bilateral
 
     sigma_spatial = positive(sigma_spatial, "sigma_spatial")
-    at_most(sigma_spatial, "sigma_spatial", max(image.shape), _WIDER)
+    at_most(sigma_spatial, "sigma_spatial", max(*image.shape, 64), _WIDER)
     return denoise_bilateral(
         image,
         sigma_color=positive(sigma_color, "sigma_color"),

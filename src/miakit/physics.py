@@ -314,7 +314,7 @@ def simulate_pet(
         raise ValueError("activity must not be all zero")
     total, fwhm = positive(counts, "counts"), positive(fwhm_px, "fwhm_px", allow_zero=True)
     at_most(total, "counts", 1e15, "Poisson sampling limit")
-    at_most(fwhm, "fwhm_px", 4 * max(image.shape), "a blur wider than the image erases it")
+    at_most(fwhm, "fwhm_px", max(4 * max(image.shape), 64), "a blur wider than the image erases it")
     blurred = gaussian_filter(image, sigma=fwhm / _FWHM_PER_SIGMA, mode="constant").clip(0)
     scale = total / blurred.sum()
     return as_rng(rng).poisson(blurred * scale).astype(np.float64) / scale

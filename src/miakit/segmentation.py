@@ -242,7 +242,7 @@ def clean_mask(
     """
     mask = as_mask(mask, "mask", ndim=(2, 3))
     radius = positive_int(opening_radius, "opening_radius", minimum=0)
-    at_most(radius, "opening_radius", max(mask.shape), "a disk wider than the mask erases it")
+    at_most(radius, "opening_radius", max(*mask.shape, 64), "a disk wider than the mask erases it")
     fill_holes, keep_largest = flag(fill_holes, "fill_holes"), flag(keep_largest, "keep_largest")
     out = mask.copy()
     if radius > 0:
@@ -313,7 +313,7 @@ def homomorphic_bias_correction(
     if np.any(image < 0):
         raise ValueError(f"image must be non-negative, got minimum {image.min():.3g}")
     sigma = positive(sigma_px, "sigma_px")
-    at_most(sigma, "sigma_px", 4 * max(image.shape), "a blur wider than the image is flat")
+    at_most(sigma, "sigma_px", max(4 * max(image.shape), 64), "a blur wider than the image is flat")
     if mask is None:
         mask = np.ones(image.shape, dtype=bool)
     mask = as_mask(mask, "mask")
