@@ -144,7 +144,9 @@ def choice(value: str, name: str, options: Sequence[str]) -> str:
 
 
 def flag(value: bool, name: str) -> bool:
-    """A boolean switch: True or False (not any truthy value such as ``"no"``)."""
+    """A boolean switch: True or False, or an integer 0/1 (not ``"no"`` or 0.5)."""
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}"[:120])
     return bool(value)

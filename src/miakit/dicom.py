@@ -7,7 +7,7 @@ to HU), sorting slices by position, geometry checks, and errors that name the fi
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -224,10 +224,11 @@ def read_series(
         raise ValueError(f"paths must name a folder or files, got {paths!r}")
     if isinstance(paths, (str, PathLike)):
         folder = Path(paths)
-    elif not isinstance(paths, Sequence) or not all(isinstance(p, (str, PathLike)) for p in paths):
-        raise TypeError(f"paths must be a folder or a sequence of file paths, got {paths!r}"[:150])
-    if isinstance(paths, (str, PathLike)):
         paths = [p for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else [folder]  # fmt: skip
+    elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, np.ndarray)):
+        paths = list(paths)  # a list, tuple or generator such as folder.glob("*.dcm")
+    if not isinstance(paths, list) or not all(isinstance(p, (str, PathLike)) for p in paths):
+        raise TypeError(f"paths must be a folder or a sequence of file paths, got {paths!r}"[:150])
     files = [Path(p) for p in paths]
     if len(files) < 2:
         raise ValueError(f"paths must give at least 2 files, got {len(files)}")
