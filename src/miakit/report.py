@@ -51,7 +51,8 @@ def glue(name: str, value: object, display: bool = False) -> None:
     Parameters
     ----------
     name : str
-        Key used in the markdown role; unique within the notebook.
+        Key used in the markdown role; unique within the notebook. An identifier, or an
+        exercise label such as ``"ex-01-gap-volume"`` (the answer the self-check reads).
     value : object
         The computed value (number, string, figure, DataFrame ...).
     display : bool
@@ -62,8 +63,10 @@ def glue(name: str, value: object, display: bool = False) -> None:
     >>> import numpy as np
     >>> glue("mean_hu", np.float64(-999.5))  # no kernel here: records nothing visible
     """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name must be a valid identifier string, got {name!r}")
+    if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
+        raise ValueError(
+            f"name must be an identifier, or an exercise label with hyphens, got {name!r}"
+        )
     from myst_nb import glue as _myst_glue
 
     _myst_glue(name, plain_value(value), display=display)
