@@ -81,16 +81,3 @@ def test_overlay_errors(ax):
         viz.show_overlay(np.zeros((6, 6)), np.full((6, 6), 2), ax=ax)
     with pytest.raises(ValueError, match="alpha must lie in \\[0, 1\\]"):
         viz.show_overlay(np.zeros((6, 6)), np.zeros((6, 6), bool), ax=ax, alpha=2)
-
-
-def test_set_style_uses_a_colour_blind_safe_cycle():
-    import matplotlib as mpl
-    from matplotlib.colors import to_rgb
-
-    with mpl.rc_context():
-        viz.set_style()
-        cycle = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
-        assert cycle == list(viz.OKABE_ITO)
-        # distinct colours, and not matplotlib's default tab10 (red/green pairs)
-        assert len({to_rgb(c) for c in cycle}) == len(cycle) == 8
-        assert to_rgb(cycle[0]) != to_rgb("tab:blue")

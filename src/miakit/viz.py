@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -20,39 +19,11 @@ from matplotlib.colors import to_rgba
 from ._checks import as_array, as_image, as_mask, probability, same_shape
 from ._dicom_window import WINDOW_PRESETS
 
-__all__ = [
-    "OKABE_ITO",
-    "WindowName",
-    "set_style",
-    "show_image",
-    "show_montage",
-    "show_overlay",
-    "window_limits",
-]
-
-#: The Okabe–Ito palette (Okabe and Ito, "Color Universal Design", 2008), ordered for
-#: line plots: eight colours that stay distinguishable with the common forms of colour
-#: blindness (tab10's red/green pairs do not). Black is last, for reference lines.
-OKABE_ITO: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
-
-#: Names of the display-window presets (:data:`miakit.dicom.WINDOW_PRESETS`).
-WindowName = Literal["lung", "soft_tissue", "bone", "brain"]
+__all__ = ["set_style", "show_image", "show_montage", "show_overlay", "window_limits"]
 
 
 def set_style() -> None:
     """Apply the book's plotting style: readable fonts, no grid on images, 100 dpi.
-
-    Lines and markers cycle through :data:`OKABE_ITO`, a colour-blind-safe palette, so
-    ``"C0"``, ``"C1"``, ... in the notebooks are safe too; grey images use ``gray``.
 
     Examples
     --------
@@ -60,8 +31,6 @@ def set_style() -> None:
     >>> import matplotlib as mpl
     >>> mpl.rcParams["image.cmap"]
     'gray'
-    >>> mpl.rcParams["axes.prop_cycle"].by_key()["color"][:2]
-    ['#0072B2', '#E69F00']
     """
     mpl.rcParams.update(
         {
@@ -74,13 +43,13 @@ def set_style() -> None:
             "legend.fontsize": 9,
             "image.cmap": "gray",
             "image.interpolation": "nearest",
-            "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+            "axes.prop_cycle": mpl.cycler(color=plt.get_cmap("tab10").colors),
             "figure.constrained_layout.use": True,
         }
     )
 
 
-def window_limits(window: WindowName | tuple[float, float]) -> tuple[float, float]:
+def window_limits(window: str | tuple[float, float]) -> tuple[float, float]:
     """Display limits ``(vmin, vmax)`` of a window given by preset name or (level, width).
 
     Parameters
@@ -135,7 +104,7 @@ def show_image(
     image: np.ndarray,
     *,
     ax: Axes | None = None,
-    window: WindowName | tuple[float, float] | None = None,
+    window: str | tuple[float, float] | None = None,
     vmin: float | None = None,
     vmax: float | None = None,
     cmap: str = "gray",
