@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import SimpleITK as sitk
 
-from ._checks import as_image, as_mask, as_spacing, positive_int
+from ._checks import RNGLike, as_image, as_mask, as_spacing, positive_int
 
 __all__ = ["from_sitk", "mask_points_mm", "to_sitk"]
 
@@ -101,7 +101,7 @@ def mask_points_mm(
     reference: sitk.Image,
     *,
     max_points: int | None = None,
-    rng: int | np.random.Generator | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Physical (x, y, z) positions in mm of the voxels inside a mask.
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 from skimage.transform import iradon, radon
 
-from ._checks import as_array, as_image, choice, positive, positive_int
+from ._checks import RNGLike, as_array, as_image, choice, positive, positive_int
 from ._mri_kspace import image_to_kspace, kspace_to_image, undersample_kspace
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
-_Seed = np.random.Generator | int | None
 
 
 def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
@@ -114,7 +113,7 @@ def simulate_ct_scan(
     incident_photons: float | None = None,
     pixel_size_cm: float = 0.1,
     filter_name: Literal["ramp", "shepp-logan", "cosine", "hamming", "hann"] | None = "ramp",
-    rng: _Seed = None,
+    rng: RNGLike = None,
 ) -> CTScan:
     """Simulate a parallel-beam CT scan of an attenuation map and reconstruct it by FBP.
 
@@ -247,7 +246,7 @@ def spin_echo_signal(
 
 
 def simulate_pet(
-    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: _Seed = None
+    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: RNGLike = None
 ) -> np.ndarray:
     """Blur an activity map by a Gaussian point-spread function, then add counting noise.
 
