@@ -36,7 +36,9 @@ def test_sitk_io_rejects_bad_geometry():
         to_sitk(np.full((2, 3), 0.5), pixel_type="uint8")
     with pytest.raises(ValueError, match="pixel_type must be one of"):
         to_sitk(np.zeros((2, 3)), pixel_type="int8")
-    with pytest.raises(ValueError, match="origin_mm must have 2 values"):
+    with pytest.raises(ValueError, match="origin_mm must be finite"):
         to_sitk(np.zeros((2, 3)), origin_mm=(0.0, np.nan))
+    with pytest.raises(TypeError, match="origin_mm must be a tuple of numbers"):
+        to_sitk(np.zeros((2, 3)), origin_mm="left")
     with pytest.raises(TypeError, match="image must be a SimpleITK.Image"):
         image_geometry(np.zeros((2, 3)))

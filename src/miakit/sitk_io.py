@@ -126,11 +126,14 @@ def to_sitk(
         return image
     image.SetSpacing(tuple(reversed(as_spacing(spacing_mm, ndim))))
     if origin_mm is not None:
-        origin = tuple(float(v) for v in origin_mm)
-        if len(origin) != ndim or not all(np.isfinite(origin)):
-            raise ValueError(
-                f"origin_mm must have {ndim} values (x, y[, z]), all finite, got {origin_mm!r}"
-            )
+        try:
+            origin = tuple(float(v) for v in origin_mm)
+        except (TypeError, ValueError):
+            raise TypeError(f"origin_mm must be a tuple of numbers, got {origin_mm!r}") from None
+        if not all(np.isfinite(origin)):
+            raise ValueError(f"origin_mm must be finite, got {origin_mm!r}")
+        if len(origin) != ndim:
+            raise ValueError(f"origin_mm must have {ndim} values (x, y[, z]), got {len(origin)}")
         image.SetOrigin(origin)
     if direction is not None:
         matrix = as_array(direction, "direction", kind="iuf").astype(np.float64).reshape(-1)
