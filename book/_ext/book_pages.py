@@ -3,6 +3,8 @@
 * ``book/question_bank.md``: the line ``% GENERATED: question-bank`` is replaced by the
   question bank, built from ``book/questions.yml`` (grouped by chapter; answered
   questions link to their notebooks, the others are marked as coming).
+* ``{{ repository_url }}`` in any page becomes ``repository.url`` of ``_config.yml``, the
+  only place the repository's address is written (code blocks included).
 * ``book/datasets.md``: the line ``% GENERATED: datasets`` is replaced by the table of
   offline data sources from :data:`miakit.datasets.SOURCES`.
 
@@ -29,6 +31,8 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 QUESTION_MARKER = "% GENERATED: question-bank"
+#: Replaced in every page by ``repository.url`` of ``_config.yml`` (the one place of it).
+REPOSITORY_TOKEN = "{{ repository_url }}"
 DATASETS_MARKER = "% GENERATED: datasets"
 
 
@@ -148,6 +152,11 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                         location=docname,
                     )
         text = text.replace(QUESTION_MARKER, render_question_bank(questions, root))
+    if REPOSITORY_TOKEN in text:
+        url = app.config.html_theme_options.get("repository_url", "")
+        if not url:
+            logger.warning("repository.url is not set in _config.yml", location=docname)
+        text = text.replace(REPOSITORY_TOKEN, url)
     if DATASETS_MARKER in text:
         text = text.replace(DATASETS_MARKER, render_datasets())
     source[0] = text
