@@ -55,8 +55,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests notebooks benchmarks book/_ext
-	$(BIN)/ruff format --check src tests notebooks benchmarks book/_ext
+	$(BIN)/ruff check src tests notebooks benchmarks book/_ext conftest.py
+	$(BIN)/ruff format --check src tests notebooks benchmarks book/_ext conftest.py
 
 clean:
 	rm -rf _build .pytest_cache $(VENV) src/*.egg-info
