@@ -8,12 +8,14 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install book test unit notebooks build lab lint clean
+.PHONY: help install book test unit notebooks build lab lint clean student site-test
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
 	@echo "make test   unit tests, doctests, every notebook under nbval, and the book build"
 	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make student      student edition of the notebooks (no solutions, self-checks) in _build/student"
+	@echo "make site-test    the built website in headless Chromium (needs chromium + chromium-driver)"
 	@echo "make lint   ruff on the package, tests and notebooks"
 	@echo "make clean  remove the build, caches and the virtual environment"
 
@@ -49,6 +51,9 @@ test: $(STAMP)
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
 		src/miakit tests notebooks
 	$(MAKE) build
+
+student: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python book/_ext/student_edition.py --out _build/student
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
