@@ -55,6 +55,11 @@ test: $(STAMP)
 student: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python book/_ext/student_edition.py --out _build/student
 
+# The built website read in headless Chromium (Debian's chromium + chromium-driver);
+# run after `make book` or `make test`. .ci/run calls it after `make test`.
+site-test: $(STAMP)
+	$(BIN)/python book/_ext/browser_test.py _build/html
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
