@@ -157,6 +157,7 @@ def _ancestors(node: nodes.Node):
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("course_plan")  # the instructor guide's generated course plan
     app.connect("config-inited", _config_inited)
     app.connect("doctree-read", _alt_texts)
     app.connect("doctree-read", _link_urls)
