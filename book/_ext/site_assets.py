@@ -141,12 +141,13 @@ def _dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> No
         return
     seen, unique = set(), []
     for script in scripts:
-        key = (str(script), tuple(sorted(getattr(script, "attributes", {}).items())))
+        attributes = getattr(script, "attributes", {})
+        key = (getattr(script, "filename", str(script)), str(sorted(attributes.items())))
         if key in seen:
             continue
         seen.add(key)
         unique.append(script)
-    context["script_files"] = unique
+    scripts[:] = unique
 
 
 def _ancestors(node: nodes.Node):
