@@ -233,11 +233,11 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
     s = (1.0 if sex == "M" else 0.93) * float(np.exp(0.04 * rng.normal()))
     insp = float(rng.uniform(0.55, 1.0))
     g = lambda lo, hi: float(rng.uniform(lo, hi))  # noqa: E731
-    med = 24.0 * s
+    med = 28.0 * s
     apex = 125.0 * s
     dome_r = (-55.0 - 45.0 * insp) * s
     dome_l = dome_r - g(10.0, 25.0) * s
-    ay, yc, az = g(80.0, 90.0) * s, 10.0 * s, 115.0 * s
+    ay, yc, az = g(80.0, 90.0) * s, 10.0 * s, 140.0 * s
     lungs = []
     for side, ax, dome in (("right", g(60, 66) * s, dome_r), ("left", g(54, 59) * s, dome_l)):
         xc = -(med + ax) if side == "right" else med + ax
@@ -252,12 +252,12 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
     ratio = g(0.68, 0.78)
     a = half_w / np.hypot(np.cos(angle), ratio * np.sin(angle))
     heart0 = Ellipsoid(
-        (0.0, 0.0, 0.0), a, ratio * a, g(52.0, 60.0) * s * max(1.0, ctr / 0.47), angle
+        (0.0, 0.0, 0.0), a, ratio * a, g(58.0, 66.0) * s * max(1.0, ctr / 0.47), angle
     )
     right_border = -med - g(8.0, 22.0) * s
     xh = right_border + heart0.half_width_x()
     zh = dome_l - 12.0 * s + heart0.half_height_z()
-    heart = Ellipsoid((xh, -35.0 * s, zh), heart0.a, heart0.b, heart0.c, angle)
+    heart = Ellipsoid((xh, -25.0 * s, zh), heart0.a, heart0.b, heart0.c, angle)
     top = zh + heart.half_height_z()
     unfold = 1.0 + 0.006 * max(age - 40.0, 0.0)
     knob_z = top + 30.0 * s
@@ -265,6 +265,8 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
     descending = Ellipsoid(
         (20.0 * s, 50.0 * s, 0.5 * (knob_z + dome_l)), 12 * s, 0.5 * (knob_z - dome_l), 12 * s
     )
+    hila = ((-55.0 * s, 0.0, top - 5 * s), (50.0 * s, 5.0 * s, top + 5 * s))
+    arteries = tuple(Ellipsoid(h, 9.0 * s, 20.0 * s, 10.0 * s) for h in hila)
     svc = Ellipsoid((-28.0 * s, -10.0 * s, top + 25 * s), 13 * s, 40 * s, 14 * s)
     stomach = Ellipsoid((70.0 * s, 0.0, dome_l - 35.0 * s), g(25, 40) * s, g(12, 20) * s, 30 * s)
     breasts: tuple[Ellipsoid, ...] = ()
@@ -272,19 +274,18 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
     if sex == "F":
         size = g(0.6, 1.2)
         breasts = tuple(
-            Ellipsoid((sgn * 85 * s, 10 * s - body_b - 15 * size, dome_r + 55 * s),
-                      60 * s * size, 55 * s * size, 40 * s * size)
+            Ellipsoid((sgn * 100 * s, 10 * s - body_b - 10 * size, dome_r + 25 * s),
+                      75 * s * size, 55 * s * size, 40 * s * size)
             for sgn in (-1.0, 1.0)
         )  # fmt: skip
     step = 24.0 * s
     ribs = apex - 12.0 * s - step * np.arange(12)
     freq = np.add.outer(np.arange(3), np.arange(3))
     deformation = rng.normal(size=(2, 3, 3)) * 4.0 / (1.0 + freq) ** 1.5
-    hila = ((-55.0 * s, 0.0, top - 5 * s), (50.0 * s, 5.0 * s, top + 5 * s))
     return Thorax(
         scale=s, inspiration=insp, wall_mm=g(18, 30) * s, fat_mm=g(6, 18) * s,
         body_yc=10.0 * s, body_b=body_b, lungs=(right, left), heart=heart,
-        mediastinum=(knob, descending, svc), stomach=stomach, breasts=breasts,
+        mediastinum=(knob, descending, svc, *arteries), stomach=stomach, breasts=breasts,
         spine_y=yc + ay - 30.0 * s, rib_levels=ribs,
         bone_hu=HU["cortical"] - 4.0 * max(age - 30.0, 0.0),
         cartilage_hu=HU["cartilage"] + 3.0 * max(age - 30.0, 0.0),

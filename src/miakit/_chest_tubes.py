@@ -10,6 +10,7 @@ both images carry the same mass of bone, air and blood per structure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,9 +42,9 @@ def _polyline(knots: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def _ribs(th: Thorax) -> tuple[Tubes, Tubes]:
     """12 pairs: bony arcs from the spine round to the costochondral junction, then cartilage.
 
-    Rib ``k`` leaves the spine at ``rib_levels[k]``, rises 10 mm and drops about 120 mm by
-    the front (``z = z_k + 10 sin(phi) - 120 (phi / pi)^2.2``, ``phi`` the angle from the
-    back), following the inner rib cage; ribs 11-12 are short (floating), the cartilage of
+    Rib ``k`` leaves the spine at ``rib_levels[k]``, rises about 20 mm to the lateral
+    wall and drops about 70 mm by the front (``z = z_k + 25 sin(1.4 phi) - 160 (phi /
+    pi)^2.5``, ``phi`` the angle from the back), following the inner rib cage; ribs 11-12 are short (floating), the cartilage of
     ribs 8-10 turns upwards to the costal margin.
     """
     s, k = th.scale, np.arange(12)[:, None]
@@ -51,13 +52,14 @@ def _ribs(th: Thorax) -> tuple[Tubes, Tubes]:
     out = []
     for lo, hi, n in ((0.22, 0.72 * np.pi, 70), (0.72 * np.pi, 0.93 * np.pi, 24)):
         phi = np.linspace(lo, hi, n)[None, :]
-        z = th.rib_levels[:, None] + 10.0 * s * np.sin(phi) - 120.0 * s * (phi / np.pi) ** 2.2
+        rise = 25.0 * s * np.sin(np.clip(1.4 * phi, 0.0, np.pi))
+        z = th.rib_levels[:, None] + rise - 160.0 * s * (phi / np.pi) ** 2.5
         if n == 24:
             z = z + (phi - lo) * 40.0 * s * np.clip(k - 6, 0, None)
             keep = np.broadcast_to(k < 10, z.shape)
         else:
             keep = (k < 10) | (phi <= 0.45 * np.pi)
-        radius = np.broadcast_to((3.5 + 0.15 * k) * s * (0.9 if n == 24 else 1.0), z.shape)
+        radius = np.broadcast_to((4.5 + 0.15 * k) * s * (0.9 if n == 24 else 1.0), z.shape)
         width = th.cage_half_width(z.astype(np.float32)) + radius
         pts, vols = [], []
         for sign in (-1.0, 1.0):
@@ -68,7 +70,7 @@ def _ribs(th: Thorax) -> tuple[Tubes, Tubes]:
         out.append((np.concatenate(pts), np.concatenate(vols)))
     (bone, bone_v), (cart, cart_v) = out
     return (
-        Tubes("ribs", bone, bone_v, th.bone_hu, 3.5 * s),
+        Tubes("ribs", bone, bone_v, th.bone_hu, 3.0 * s),
         Tubes("cartilage", cart, cart_v, th.cartilage_hu, 3.5 * s),
     )
 
@@ -125,20 +127,20 @@ def _in_soft(th: Thorax, pts: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _vessels(rng: np.random.Generator, th: Thorax) -> Tubes:
-    """Two-level tree per lung: hilum -> 10 segmental branches -> 220 peripheral twigs."""
+def _tree(rng: np.random.Generator, th: Thorax) -> tuple[np.ndarray, np.ndarray]:
+    """Two-level tree per lung: hilum -> 10 segmental branches -> 300 peripheral twigs."""
     pts_all, vol_all = [], []
-    n_line = 48
+    n_line = 32
     t = np.linspace(0.0, 1.0, n_line)[None, :, None]
     for side in (0, 1):
         hilum = np.asarray(th.hila[side], dtype=float)
-        targets = _sample_lung(rng, th, side, 220)
+        targets = _sample_lung(rng, th, side, 300)
         seg_far = _sample_lung(rng, th, side, 10)
         segs = hilum + rng.uniform(0.35, 0.5, (10, 1)) * (seg_far - hilum)
         owner = np.argmin(((targets[:, None] - segs[None]) ** 2).sum(-1), axis=1)
         for start, end, r0, r1 in (
-            (np.repeat(hilum[None], 10, 0), segs, 4.5, 3.0),
-            (segs[owner], targets, 2.6, 0.5),
+            (hilum + rng.normal(0.0, 8.0, (10, 3)) * th.scale, segs, 3.5, 2.2),
+            (segs[owner] + rng.normal(0.0, 7.0, targets.shape) * th.scale, targets, 1.5, 0.4),
         ):
             bend = (
                 rng.normal(0.0, 0.06, (len(end), 1, 3))
@@ -149,7 +151,45 @@ def _vessels(rng: np.random.Generator, th: Thorax) -> Tubes:
             step = np.linalg.norm(end - start, axis=1)[:, None] / (n_line - 1)
             pts_all.append(line.reshape(-1, 3))
             vol_all.append((np.pi * radius**2 * step).ravel())
-    pts, vols = np.concatenate(pts_all), np.concatenate(vol_all)
+    return np.concatenate(pts_all), np.concatenate(vol_all)
+
+
+def _lung_frame(th: Thorax) -> np.ndarray:
+    """Per lung: centre and half-extent (x, y, z) mapping the lung box to [-1, 1]^3."""
+    rows = []
+    for lung in th.lungs:
+        zmid, zhalf = 0.5 * (lung.apex + lung.zd), 0.5 * (lung.apex - lung.zd)
+        rows.append([[lung.xc, lung.yc, zmid], [lung.ax, lung.ay, zhalf]])
+    return np.asarray(rows)
+
+
+@lru_cache(maxsize=1)
+def _tree_library() -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Eight vessel trees grown in reference thoraces, in normalised lung coordinates.
+
+    Growing a tree needs rejection sampling inside the lungs (tens of ms); a subject
+    instead takes one of these trees, stretched to its own lungs (a one-off cost).
+    """
+    from ._chest_anatomy import draw_thorax
+
+    library = []
+    for k in range(8):
+        rng = np.random.default_rng([20_261_202, k])
+        ref = draw_thorax(rng, "M", 50.0, 0.45)
+        pts, vols = _tree(rng, ref)
+        frame = _lung_frame(ref)
+        side = (pts[:, 0] > 0).astype(int)
+        unit = (pts - frame[side, 0]) / frame[side, 1]
+        library.append((unit, vols / np.prod(frame[side, 1], axis=1), side))
+    return tuple(library)
+
+
+def _vessels(rng: np.random.Generator, th: Thorax) -> Tubes:
+    """One library tree mapped onto this subject's lungs, clipped to lung minus heart."""
+    unit, unit_vol, side = _tree_library()[int(rng.integers(8))]
+    frame = _lung_frame(th)
+    pts = unit * frame[side, 1] + frame[side, 0]
+    vols = unit_vol * np.prod(frame[side, 1], axis=1)
     inside = th.lungs[0].contains(pts) | th.lungs[1].contains(pts)
     keep = inside & ~_in_soft(th, pts)
     return Tubes("vessels", pts[keep], vols[keep], HU["blood"], 1.2 * th.scale)

@@ -31,7 +31,8 @@ GEOMETRY = {"PA": 1800.0, "AP": 1000.0}  # source-image distance, mm
 class ChestSite:
     """Acquisition and processing of one site's radiographs.
 
-    ``fluence_per_mm2``: photons per mm^2 reaching the detector without the patient;
+    ``equalisation``: fraction of a 25 mm blur of the log image subtracted before the
+    window (dynamic-range compression of CR/DX processing); ``fluence_per_mm2``: photons per mm^2 reaching the detector without the patient;
     ``scatter_fraction``: scatter added as this fraction of a broad blur of the primary
     (about 0.2 with an anti-scatter grid, 0.6 without); ``blur_mm``: detector point
     spread (Gaussian sigma); ``gamma`` and ``unsharp`` (amount, sigma_mm): display
@@ -40,6 +41,7 @@ class ChestSite:
     """
 
     modality: str
+    equalisation: float
     fluence_per_mm2: float
     scatter_fraction: float
     blur_mm: float
@@ -51,10 +53,10 @@ class ChestSite:
 
 
 SITES = {
-    "A": ChestSite("DX", 3.0e4, 0.2, 0.3, 1.0, (0.6, 6.0), 1.5, 0.03, "MONOCHROME2"),
-    "B": ChestSite("CR", 1.5e4, 0.25, 0.6, 0.8, (1.2, 4.0), 2.5, 0.07, "MONOCHROME1"),
-    "C": ChestSite("DX", 1.0e4, 0.6, 0.4, 1.25, (0.4, 10.0), 4.0, 0.05, "MONOCHROME2"),
-    "D": ChestSite("CR", 2.0e4, 0.3, 0.8, 0.9, (0.8, 8.0), 2.0, 0.1, "MONOCHROME1"),
+    "A": ChestSite("DX", 0.6, 3.0e4, 0.2, 0.3, 1.0, (0.6, 6.0), 1.5, 0.03, "MONOCHROME2"),
+    "B": ChestSite("CR", 0.7, 1.5e4, 0.25, 0.6, 0.8, (1.2, 4.0), 2.5, 0.07, "MONOCHROME1"),
+    "C": ChestSite("DX", 0.4, 1.0e4, 0.6, 0.4, 1.25, (0.4, 10.0), 4.0, 0.05, "MONOCHROME2"),
+    "D": ChestSite("CR", 0.5, 2.0e4, 0.3, 0.8, 0.9, (0.8, 8.0), 2.0, 0.1, "MONOCHROME1"),
 }
 
 
@@ -278,7 +280,8 @@ def acquire(line_integral: np.ndarray, geo: Geometry, site: ChestSite, rng: np.r
 
     Expected counts ``N0 (exp(-P) + f S)`` with ``S`` a 60 mm blur of the primary; Poisson
     counts; detector blur; ``-ln(counts / N0)``; window between the 0.5th and 99.5th
-    percentiles of the open field; gamma; unsharp masking; shuttered border shown white.
+    percentiles of the open field after subtracting ``equalisation`` times a 25 mm blur
+    (dynamic-range compression); gamma; unsharp masking; shuttered border shown white.
     """
     px, n = geo.pixel_mm, line_integral.shape[0]
     primary = np.exp(-line_integral)
@@ -291,8 +294,11 @@ def acquire(line_integral: np.ndarray, geo: Geometry, site: ChestSite, rng: np.r
     edge = int(round(site.collimation * n))
     field = np.zeros((n, n), dtype=bool)
     field[edge : n - edge, edge : n - edge] = True
-    lo, hi = np.percentile(log_image[edge : n - edge : 2, edge : n - edge : 2], [0.5, 99.5])
-    x = np.clip((log_image - lo) / max(float(hi - lo), 1e-6), 0.0, 1.0) ** site.gamma
+    sample = log_image[edge : n - edge : 2, edge : n - edge : 2]
+    shown = log_image - site.equalisation * (_smooth(log_image, 25.0, px) - float(sample.mean()))
+    sample = shown[edge : n - edge : 2, edge : n - edge : 2]
+    lo, hi = np.percentile(sample, [0.5, 99.5])
+    x = np.clip((shown - lo) / max(float(hi - lo), 1e-6), 0.0, 1.0) ** site.gamma
     amount, sigma_mm = site.unsharp
     x = np.clip(x + amount * (x - _smooth(x, sigma_mm, px)), 0.0, 1.0)
     x[~field] = 1.0
