@@ -12,8 +12,6 @@ import numpy as np
 
 from ._checks import RNGLike, as_array, as_rng, choice, positive_int, probability
 
-_Seed = RNGLike
-
 
 def image_to_kspace(image: np.ndarray) -> np.ndarray:
     """Centred 2D Fourier transform: image to k-space (DC at the array centre).
