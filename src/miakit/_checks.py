@@ -10,6 +10,10 @@ import numpy as np
 
 __all__: list[str] = []
 
+#: What every ``rng`` argument of miakit accepts: a Generator (used as is), an int seed
+#: or None (fresh entropy); functions pass it to :func:`numpy.random.default_rng`.
+RNGLike = np.random.Generator | int | None
+
 
 def as_array(
     value: object,

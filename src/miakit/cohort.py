@@ -9,8 +9,8 @@ whatever the order of calls.
 The generative model (book page *The virtual cohort*):
 
 1. **Anatomy**: template CSF/GM/WM fractions (CSF = brain mask - GM - WM), sampled at
-   ``c + (p - c) / head_scale`` (head size: 1.03 for ``"M"``, 0.97 for ``"F"``, times a
-   2 % random factor), pulled towards the ventricles by ``atrophy(age)`` (ventricle
+   ``c + (p - c) / head_scale`` (head size: 1.018 for ``"M"``, 0.982 for ``"F"``, so
+   mean brain volume differs by about 11 % between the sexes, times a 2 % random factor), pulled towards the ventricles by ``atrophy(age)`` (ventricle
    growth) with a matching fraction of GM turned into CSF (cortical thinning), then
    displaced by a random low-frequency cosine field (about 2 mm).
 2. **Lesions** (label 1): either one tumour-like irregular blob (radius 6-16 mm, with

@@ -11,13 +11,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 
 from ._checks import as_image, at_most, choice, positive, positive_int, same_shape
 
-__all__ = ["DENOISERS", "DenoiserName", "TuningResult", "denoise", "tune_denoiser"]
+__all__ = [
+    "DENOISERS",
+    "DenoiserName",
+    "DenoiserParams",
+    "TuningResult",
+    "denoise",
+    "tune_denoiser",
+]
 
 DenoiserName = Literal[
     "gaussian",
@@ -29,6 +36,29 @@ DenoiserName = Literal[
     "nl_means",
     "anisotropic_diffusion",
 ]
+
+
+class DenoiserParams(TypedDict, total=False):
+    """Keyword parameters of :func:`denoise`, with their types (each method takes a subset).
+
+    ``sigma`` (gaussian), ``size`` (median), ``sigma_color`` and ``sigma_spatial``
+    (bilateral), ``weight`` (tv), ``sigma_scale`` (wavelet, wavelet_ti), ``max_shifts``
+    (wavelet_ti), ``h_over_sigma``, ``patch_size`` and ``patch_distance`` (nl_means),
+    ``conductance`` and ``n_iter`` (anisotropic_diffusion). See :func:`denoise`.
+    """
+
+    sigma: float
+    size: int
+    sigma_color: float
+    sigma_spatial: float
+    weight: float
+    sigma_scale: float
+    max_shifts: int
+    h_over_sigma: float
+    patch_size: int
+    patch_distance: int
+    conductance: float
+    n_iter: int
 
 
 def _estimated_sigma(image: np.ndarray) -> float:
@@ -171,7 +201,7 @@ DENOISERS: dict[str, Callable[..., np.ndarray]] = {
 """Denoiser name -> function ``f(image, **params)``; the keyword defaults are the
 "by-eye" settings a newcomer would try first."""
 
-_PARAMETERS: dict[str, tuple[str, ...]] = {
+_PARAMETERS: dict[DenoiserName, tuple[str, ...]] = {
     "gaussian": ("sigma",),
     "median": ("size",),
     "bilateral": ("sigma_color", "sigma_spatial"),
@@ -183,7 +213,9 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndarray:
+def denoise(
+    image: np.ndarray, method: DenoiserName, **params: Unpack[DenoiserParams]
+) -> np.ndarray:
     """Denoise a 2D or 3D grey image with a named classical method.
 
     Parameters
@@ -302,28 +334,28 @@ class TuningResult:
     ----------
     method : str
         The denoiser tuned.
-    best_params : dict
-        The grid point with the highest score.
+    best_params : DenoiserParams
+        The grid point with the highest score (a dict of parameter name -> value).
     best_score : float
         Its score (dB for PSNR, unitless for SSIM).
-    scores : list of (dict, float)
+    scores : list of (DenoiserParams, float)
         Every grid point tried, in grid order, with its score.
     """
 
-    method: str
-    best_params: dict[str, float]
+    method: DenoiserName
+    best_params: DenoiserParams
     best_score: float
-    scores: list[tuple[dict[str, float], float]] = field(default_factory=list)
+    scores: list[tuple[DenoiserParams, float]] = field(default_factory=list)
 
 
 def tune_denoiser(
     image_true: np.ndarray,
     image_noisy: np.ndarray,
     method: DenoiserName,
-    grid: Mapping[str, Sequence[float]],
+    grid: Mapping[str, Sequence[float | int]],
     *,
+    data_range: float,
     metric: Literal["psnr", "ssim"] = "psnr",
-    data_range: float = 1.0,
 ) -> TuningResult:
     """Pick a denoiser's parameters by a metric over a small grid.
 
@@ -338,15 +370,18 @@ def tune_denoiser(
         Noise-free reference.
     image_noisy : ndarray, same shape as ``image_true``
         The noisy tuning image.
-    method : str
+    method : {'gaussian', 'median', 'bilateral', 'tv', 'wavelet', 'wavelet_ti', \
+'nl_means', 'anisotropic_diffusion'}
         A key of :data:`DENOISERS`.
     grid : mapping of str to sequence
         Parameter name -> candidate values, e.g. ``{"sigma": [0.5, 1, 2]}``; the grid is
         their Cartesian product.
+    data_range : float
+        Intensity range used by the metric (> 0; 1.0 for images scaled to [0, 1]).
+        Required, as in :func:`miakit.metrics.psnr` and :func:`miakit.metrics.ssim`: a
+        wrong range silently changes PSNR by a constant and makes SSIM close to 1.
     metric : {'psnr', 'ssim'}
         Score to maximise, from :mod:`miakit.metrics`.
-    data_range : float
-        Intensity range used by the metric (1.0 for images scaled to [0, 1]).
 
     Returns
     -------
@@ -370,7 +405,8 @@ def tune_denoiser(
     >>> clean = np.zeros((48, 48))
     >>> clean[12:36, 12:36] = 1.0
     >>> noisy = clean + rng.normal(0, 0.2, clean.shape)
-    >>> result = tune_denoiser(clean, noisy, "gaussian", {"sigma": [0.3, 1.0, 4.0]})
+    >>> grid = {"sigma": [0.3, 1.0, 4.0]}
+    >>> result = tune_denoiser(clean, noisy, "gaussian", grid, data_range=1.0)
     >>> result.best_params
     {'sigma': 1.0}
     >>> len(result.scores)
@@ -399,9 +435,9 @@ def tune_denoiser(
             raise ValueError(f"grid[{name!r}] must list at least one value, got none")
 
     score_fn = metrics.psnr if metric == "psnr" else metrics.ssim
-    scores: list[tuple[dict[str, float], float]] = []
+    scores: list[tuple[DenoiserParams, float]] = []
     for values in itertools.product(*(grid[name] for name in names)):
-        params = dict(zip(names, values, strict=True))
+        params: DenoiserParams = dict(zip(names, values, strict=True))  # type: ignore[assignment]
         try:
             result = denoise(noisy, method, **params)
         except (TypeError, ValueError) as err:

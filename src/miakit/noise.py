@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._checks import as_image, as_rng, choice, finite, positive, probability
+from ._checks import RNGLike, as_image, as_rng, choice, finite, positive, probability
 
 __all__ = [
     "NoiseKind",
@@ -38,9 +38,7 @@ def _non_negative_image(image: object, name: str) -> np.ndarray:
     return array
 
 
-def add_gaussian_noise(
-    image: np.ndarray, *, sigma: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_gaussian_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) -> np.ndarray:
     """Add zero-mean Gaussian (normal) noise of standard deviation ``sigma``.
 
     Parameters
@@ -78,9 +76,7 @@ def add_gaussian_noise(
     return array + generator.normal(0.0, sigma, size=array.shape)
 
 
-def add_poisson_noise(
-    image: np.ndarray, *, peak_counts: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_poisson_noise(image: np.ndarray, *, peak_counts: float, rng: RNGLike = None) -> np.ndarray:
     """Photon-counting (Poisson) noise: fewer counts give a noisier image.
 
     Parameters
@@ -128,9 +124,7 @@ def add_poisson_noise(
     return generator.poisson(array * scale).astype(np.float64) / scale
 
 
-def add_rician_noise(
-    image: np.ndarray, *, sigma: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_rician_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) -> np.ndarray:
     """Magnitude-MRI noise: Gaussian noise on the real and imaginary channels, then ``abs``.
 
     Parameters
@@ -185,7 +179,7 @@ def add_salt_and_pepper_noise(
     amount: float,
     salt_value: float | None = None,
     pepper_value: float | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Impulse noise: a fraction ``amount`` of pixels set to a bright or dark extreme.
 
@@ -234,9 +228,7 @@ def add_salt_and_pepper_noise(
     return noisy
 
 
-def add_speckle_noise(
-    image: np.ndarray, *, looks: float = 1, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_speckle_noise(image: np.ndarray, *, looks: float = 1, rng: RNGLike = None) -> np.ndarray:
     """Multiplicative speckle of coherent imaging (ultrasound, OCT, SAR), in intensity.
 
     Parameters
@@ -293,7 +285,7 @@ def add_noise(
     kind: NoiseKind,
     level: float,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Add noise of one of the five models, with ``level`` as the model's main parameter.
 

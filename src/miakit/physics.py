@@ -16,6 +16,7 @@ from scipy.ndimage import gaussian_filter
 from skimage.transform import iradon, radon
 
 from ._checks import (
+    RNGLike,
     as_array,
     as_image,
     as_rng,
@@ -40,7 +41,6 @@ __all__ = [
 ]
 
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
-_Seed = np.random.Generator | int | None
 
 
 def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
@@ -123,7 +123,7 @@ def simulate_ct_scan(
     incident_photons: float | None = None,
     pixel_size_cm: float = 0.1,
     filter_name: Literal["ramp", "shepp-logan", "cosine", "hamming", "hann"] | None = "ramp",
-    rng: _Seed = None,
+    rng: RNGLike = None,
 ) -> CTScan:
     """Simulate a parallel-beam CT scan of an attenuation map and reconstruct it by FBP.
 
@@ -268,7 +268,7 @@ def spin_echo_signal(
 
 
 def simulate_pet(
-    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: _Seed = None
+    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: RNGLike = None
 ) -> np.ndarray:
     """Blur an activity map by a Gaussian point-spread function, then add counting noise.
 

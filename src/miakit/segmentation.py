@@ -97,22 +97,23 @@ def multi_otsu_tissues(
 
 def region_grow(
     image: np.ndarray,
-    seed: tuple[int, ...],
     *,
+    seed_index: tuple[int, ...],
     tolerance: float,
     connectivity: int = 1,
 ) -> np.ndarray:
-    """Grow a region from a seed over connected pixels within ``tolerance`` of the seed value.
+    """Grow a region from a seed pixel over connected pixels within ``tolerance`` of it.
 
     Parameters
     ----------
     image : ndarray of shape (Y, X) or (Z, Y, X)
         Grey values; must be finite.
-    seed : tuple of int
-        Index of the seed pixel, one entry per axis of ``image``.
+    seed_index : tuple of int
+        Array index of the seed pixel (row, column[, ...]; not mm), one entry per axis
+        of ``image``, for example a reader's click.
     tolerance : float
-        Pixels with ``|image - image[seed]| <= tolerance`` that connect to the seed join
-        the region (same units as ``image``); must be >= 0.
+        Pixels with ``|image - image[seed_index]| <= tolerance`` that connect to the
+        seed join the region (same units as ``image``); must be >= 0.
     connectivity : int, default 1
         1 = faces only (4-/6-neighbourhood), up to ``image.ndim`` (8-/26-neighbourhood).
 
@@ -123,8 +124,8 @@ def region_grow(
     Raises
     ------
     ValueError
-        If ``seed`` has the wrong length or lies outside the image, ``tolerance`` is
-        negative, or ``connectivity`` is not in 1..``image.ndim``.
+        If ``seed_index`` has the wrong length or lies outside the image, ``tolerance``
+        is negative, or ``connectivity`` is not in 1..``image.ndim``.
 
     Notes
     -----
@@ -135,24 +136,24 @@ def region_grow(
     Examples
     --------
     >>> image = np.array([[1.0, 1.1, 5.0], [1.2, 5.0, 5.0], [5.0, 5.0, 1.0]])
-    >>> region_grow(image, (0, 0), tolerance=0.5).astype(int)
+    >>> region_grow(image, seed_index=(0, 0), tolerance=0.5).astype(int)
     array([[1, 1, 0],
            [1, 0, 0],
            [0, 0, 0]])
     """
     image = as_image(image, "image")
     tolerance = positive(tolerance, "tolerance", allow_zero=True)
-    seed_index = tuple(int(s) for s in seed)
-    if len(seed_index) != image.ndim:
+    index = tuple(int(s) for s in seed_index)
+    if len(index) != image.ndim:
         raise ValueError(
-            f"seed must have {image.ndim} indices (one per axis of image), got {len(seed_index)}"
+            f"seed_index must have {image.ndim} indices (one per axis of image), got {len(index)}"
         )
-    if any(not 0 <= s < n for s, n in zip(seed_index, image.shape, strict=True)):
-        raise ValueError(f"seed must lie inside image of shape {image.shape}, got {seed_index}")
+    if any(not 0 <= s < n for s, n in zip(index, image.shape, strict=True)):
+        raise ValueError(f"seed_index must lie inside image of shape {image.shape}, got {index}")
     connectivity = positive_int(connectivity, "connectivity")
     if connectivity > image.ndim:
         raise ValueError(f"connectivity must be in 1..{image.ndim}, got {connectivity}")
-    return segmentation.flood(image, seed_index, tolerance=tolerance, connectivity=connectivity)
+    return segmentation.flood(image, index, tolerance=tolerance, connectivity=connectivity)
 
 
 def largest_component(mask: np.ndarray, *, connectivity: int = 1) -> np.ndarray:
