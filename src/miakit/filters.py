@@ -12,7 +12,17 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import as_array, as_image, as_spacing, choice, flag, positive, probability, shape_of
+from ._checks import (
+    as_array,
+    as_image,
+    as_spacing,
+    at_most,
+    choice,
+    flag,
+    positive,
+    probability,
+    shape_of,
+)
 
 __all__ = [
     "edge_width",
@@ -258,18 +268,24 @@ def sigma_in_pixels(
     >>> sigma_in_pixels(1.0, (2.0, 0.5), ndim=2)  # 1 mm is half a row, two columns
     (0.5, 2.0)
     """
-    if ndim not in (2, 3):
-        raise ValueError(f"ndim must be 2 or 3, got {ndim!r}")
+    if isinstance(ndim, bool) or not isinstance(ndim, (int, np.integer)) or ndim not in (2, 3):
+        raise ValueError(f"ndim must be 2 or 3, got {ndim!r}"[:80])
     spacing = as_spacing(spacing_mm, ndim, "spacing_mm")
-    if np.isscalar(sigma_mm):
-        sigmas: tuple[float, ...] = (float(sigma_mm),) * ndim  # type: ignore[arg-type]
-    else:
-        sigmas = tuple(float(s) for s in sigma_mm)  # type: ignore[union-attr]
+    try:
+        if np.ndim(sigma_mm) == 0:
+            sigmas: tuple[float, ...] = (float(sigma_mm),) * ndim  # type: ignore[arg-type]
+        else:
+            sigmas = tuple(float(s) for s in sigma_mm)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise TypeError(f"sigma_mm must be a number or one per axis, got {sigma_mm!r}") from None
     if len(sigmas) != ndim:
         raise ValueError(f"sigma_mm must have {ndim} values (one per axis), got {len(sigmas)}")
     if not all(np.isfinite(v) and v >= 0 for v in sigmas):
         raise ValueError(f"sigma_mm must be finite and >= 0, got {sigmas}")
-    return tuple(s / d for s, d in zip(sigmas, spacing, strict=True))
+    pixels = tuple(s / d for s, d in zip(sigmas, spacing, strict=True))
+    # A Gaussian kernel of 8 sigma + 1 taps: beyond this it only costs memory and time.
+    at_most(max(pixels), "sigma_mm / spacing_mm", 10_000, "pixels of Gaussian width")
+    return pixels
 
 
 def gradient_magnitude_mm(

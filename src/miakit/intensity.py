@@ -108,12 +108,20 @@ def nyul_fit(
     >>> np.round(nyul_fit([a, b], percentiles=(0, 50, 100)), 2)
     array([  0. ,  37.5, 100. ])
     """
+    for value, label in ((images, "images"), (masks, "masks"), (scale, "scale")):
+        if (value is None and label != "masks") or (
+            value is not None and (isinstance(value, (str, bytes)) or not hasattr(value, "__len__"))
+        ):
+            raise TypeError(f"{label} must be a sequence, got {value!r}"[:120])
     if len(images) == 0:
         raise ValueError("images must hold at least one training image, got none")
     if masks is not None and len(masks) != len(images):
         raise ValueError(f"masks must have one mask per image ({len(images)}), got {len(masks)}")
     pct = _percentiles(percentiles)
-    low, high = (float(v) for v in scale)
+    try:
+        low, high = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise TypeError(f"scale must be two numbers, got {scale!r}"[:120]) from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"scale must be two finite increasing values, got {scale!r}")
     mapped = []
@@ -166,7 +174,12 @@ def nyul_standardize(
     (0.0, 37.5, 100.0)
     """
     pct = _percentiles(percentiles)
-    standard = np.asarray(standard_landmarks, dtype=np.float64)
+    try:
+        standard = np.asarray(standard_landmarks, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"standard_landmarks must be numbers, got {standard_landmarks!r}"[:120]
+        ) from None
     if standard.shape != pct.shape or not np.all(np.diff(standard) > 0):
         raise ValueError(
             f"standard_landmarks must hold {pct.size} increasing values (one per "

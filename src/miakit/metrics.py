@@ -185,6 +185,10 @@ def dice_per_label(
     same_shape(a, b, "labels_true", "labels_pred")
     if labels is None:
         labels = [int(v) for v in np.unique(a) if v != 0]
+    elif isinstance(labels, (str, bytes)) or np.ndim(labels) != 1:
+        raise TypeError(
+            f"labels must be a sequence of integer labels or None, got {labels!r}"[:120]
+        )
     return {int(k): dice_coefficient(a == k, b == k, empty_score=empty_score) for k in labels}
 
 

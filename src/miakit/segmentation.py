@@ -143,7 +143,12 @@ def region_grow(
     """
     image = as_image(image, "image")
     tolerance = positive(tolerance, "tolerance", allow_zero=True)
-    index = tuple(int(s) for s in seed_index)
+    try:
+        index = tuple(int(s) for s in seed_index)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"seed_index must be a tuple of integers, got {seed_index!r}"[:120]
+        ) from None
     if len(index) != image.ndim:
         raise ValueError(
             f"seed_index must have {image.ndim} indices (one per axis of image), got {len(index)}"
