@@ -54,7 +54,7 @@ def test_inpaint_tv_iterations_and_work_capped():
         (lambda: viz.show_montage(np.zeros((2, 4, 4)), ncols=10**9), "ncols must be <= 2"),
         (lambda: cohort.generate_slices(10**9, size=16), "n_subjects \\* slices_per_subject"),
         (lambda: denoise.tune_denoiser(np.zeros((8, 8)), np.zeros((8, 8)), "gaussian",
-                                       {"sigma": list(np.linspace(0.1, 2, 2000))}), "grid size"),
+                                       {"sigma": list(np.linspace(0.1, 2, 2000))}, data_range=1.0), "grid size"),
     ],
 )  # fmt: skip
 def test_options_that_explode_are_capped(call, message):
@@ -179,10 +179,10 @@ def test_empty_and_wildcard_paths_refused():
         (lambda: viz.show_image(np.zeros((4, 4)), cmap="nope"), ValueError, "cmap must be a matplotlib"),
         (lambda: viz.show_overlay(np.zeros((4, 4)), np.zeros((4, 4)), color=None), ValueError,
          "color must be a matplotlib colour"),
-        (lambda: denoise.tune_denoiser(np.zeros((8, 8)), np.zeros((8, 8)), "gaussian", None), TypeError,
+        (lambda: denoise.tune_denoiser(np.zeros((8, 8)), np.zeros((8, 8)), "gaussian", None, data_range=1.0), TypeError,
          "grid must be a mapping"),
         (lambda: denoise.tune_denoiser(np.zeros((8, 8)), np.zeros((8, 8)), "gaussian",
-                                       {"sigma": [-1.0]}), ValueError, r"grid point \{'sigma': -1.0\}: sigma"),
+                                       {"sigma": [-1.0]}, data_range=1.0), ValueError, r"grid point \{'sigma': -1.0\}: sigma"),
         (lambda: cohort.generate_slices(1, size=None), TypeError, "size must be an integer"),
         (lambda: cohort.generate_slices(1, size=16, contrasts=None), TypeError,
          "contrasts must be a sequence"),

@@ -156,7 +156,7 @@ def hard_labels(fractions: np.ndarray, lesion_mask: np.ndarray) -> np.ndarray:
 def check_contrasts(contrasts: Sequence[str]) -> tuple[str, ...]:
     if isinstance(contrasts, str):
         contrasts = (contrasts,)
-    if not isinstance(contrasts, (Sequence, np.ndarray)):
+    if not isinstance(contrasts, (Sequence, np.ndarray)) or np.ndim(contrasts) != 1:
         raise TypeError(f"contrasts must be a sequence of contrast names, got {contrasts!r}"[:120])
     contrasts = tuple(contrasts)
     for name in contrasts:

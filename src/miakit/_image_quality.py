@@ -95,6 +95,7 @@ def psnr(image_true: np.ndarray, image_test: np.ndarray, *, data_range: float) -
 
     a, b = _image_pair(image_true, image_test)
     r = positive(data_range, "data_range")
+    at_most(r, "data_range", 1e100, "its square must not overflow")
     if np.array_equal(a, b):
         return float("inf")
     return float(peak_signal_noise_ratio(a, b, data_range=r))
@@ -147,6 +148,7 @@ def ssim(
 
     a, b = _image_pair(image_true, image_test)
     r = positive(data_range, "data_range")
+    at_most(r, "data_range", 1e100, "its square must not overflow")
     if min(a.shape) < 7:
         raise ValueError(f"image_true must be at least 7 voxels along every axis, got {a.shape}")
     value, ssim_map = structural_similarity(a, b, data_range=r, full=True)

@@ -185,7 +185,11 @@ def dice_per_label(
     same_shape(a, b, "labels_true", "labels_pred")
     if labels is None:
         labels = [int(v) for v in np.unique(a) if v != 0]
-    elif isinstance(labels, (str, bytes)) or np.ndim(labels) != 1:
+    elif (
+        isinstance(labels, (str, bytes))
+        or np.ndim(labels) != 1
+        or np.asarray(labels).dtype.kind not in "iu"
+    ):
         raise TypeError(
             f"labels must be a sequence of integer labels or None, got {labels!r}"[:120]
         )
