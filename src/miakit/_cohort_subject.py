@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _cohort_anatomy as anat
 from . import _cohort_render as rnd
-from ._checks import choice, positive_int, probability
+from ._checks import choice, finite, flag, positive_int, probability
 from ._cohort_render import SITES
 
 __all__ = ["Subject", "make_subject"]
@@ -150,7 +150,8 @@ def make_subject(
         If ``subject_id`` or ``seed`` is negative, ``site`` is unknown, ``prevalence`` is
         outside [0, 1], ``age`` is outside [18, 100] or ``sex`` is not "F"/"M".
     TypeError
-        If ``subject_id`` or ``seed`` is not an integer.
+        If ``subject_id`` or ``seed`` is not an integer, ``lesion`` is not a bool or
+        None, or ``age`` is not a number.
 
     Notes
     -----
@@ -175,7 +176,9 @@ def make_subject(
     choice(site, "site", list(SITES))
     if sex is not None:
         choice(sex, "sex", ("F", "M"))
-    if age is not None and not 18.0 <= float(age) <= 100.0:
+    if lesion is not None:
+        lesion = flag(lesion, "lesion")  # "no" or 0.5 must not count as True
+    if age is not None and not 18.0 <= finite(age, "age") <= 100.0:
         raise ValueError(f"age must lie in [18, 100] years, got {age!r}")
 
     demo = _rng(seed, subject_id, "demographics")
