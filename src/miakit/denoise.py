@@ -15,7 +15,7 @@ from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 
-from ._checks import as_image, choice, positive, positive_int, same_shape
+from ._checks import as_image, at_most, choice, positive, positive_int, same_shape
 
 __all__ = [
     "DENOISERS",
@@ -68,16 +68,33 @@ def _estimated_sigma(image: np.ndarray) -> float:
     return max(float(estimate_sigma(image)), 1e-6)
 
 
+_WIDER = "a filter wider than the image only costs time"
+
+
+def _at_most_side(value: int, name: str, image: np.ndarray) -> int:
+    at_most(value, name, max(image.shape), _WIDER)
+    return value
+
+
+def _at_most_iterations(n_iter: int) -> int:
+    at_most(n_iter, "n_iter", 10_000, "each iteration is a pass over the image")
+    return n_iter
+
+
 def _gaussian(image: np.ndarray, *, sigma: float = 1.0) -> np.ndarray:
     from skimage.filters import gaussian
 
-    return gaussian(image, sigma=positive(sigma, "sigma"), preserve_range=True)
+    sigma = positive(sigma, "sigma")
+    at_most(sigma, "sigma", 4 * max(image.shape), _WIDER)
+    return gaussian(image, sigma=sigma, preserve_range=True)
 
 
 def _median(image: np.ndarray, *, size: int = 3) -> np.ndarray:
     from scipy.ndimage import median_filter
 
-    return median_filter(image, size=positive_int(size, "size"))
+    size = positive_int(size, "size")
+    at_most(size, "size", 2 * max(image.shape), _WIDER)
+    return median_filter(image, size=size)
 
 
 def _bilateral(
@@ -85,10 +102,12 @@ def _bilateral(
 ) -> np.ndarray:
     from skimage.restoration import denoise_bilateral
 
+    sigma_spatial = positive(sigma_spatial, "sigma_spatial")
+    at_most(sigma_spatial, "sigma_spatial", max(image.shape), _WIDER)
     return denoise_bilateral(
         image,
         sigma_color=positive(sigma_color, "sigma_color"),
-        sigma_spatial=positive(sigma_spatial, "sigma_spatial"),
+        sigma_spatial=sigma_spatial,
         channel_axis=None,
     )
 
@@ -122,6 +141,7 @@ def _wavelet_ti(image: np.ndarray, *, sigma_scale: float = 1.0, max_shifts: int 
     from skimage.restoration import cycle_spin, denoise_wavelet
 
     shifts = positive_int(max_shifts, "max_shifts")
+    at_most(shifts, "max_shifts", 16, "the work grows as (max_shifts + 1) ** ndim")
     # The noise sigma is estimated once, on the unshifted image, for every shift.
     settings = _wavelet_settings(image, sigma_scale)
     return cycle_spin(
@@ -144,8 +164,10 @@ def _nl_means(
         image,
         h=positive(h_over_sigma, "h_over_sigma") * sigma,
         sigma=sigma,
-        patch_size=positive_int(patch_size, "patch_size"),
-        patch_distance=positive_int(patch_distance, "patch_distance"),
+        patch_size=_at_most_side(positive_int(patch_size, "patch_size"), "patch_size", image),
+        patch_distance=_at_most_side(
+            positive_int(patch_distance, "patch_distance"), "patch_distance", image
+        ),
         fast_mode=True,
     )
 
@@ -161,7 +183,7 @@ def _anisotropic_diffusion(
         sitk.GetImageFromArray(image),
         timeStep=time_step,
         conductanceParameter=positive(conductance, "conductance"),
-        numberOfIterations=positive_int(n_iter, "n_iter"),
+        numberOfIterations=_at_most_iterations(positive_int(n_iter, "n_iter")),
     )
     return sitk.GetArrayFromImage(out).astype(np.float64)
 
@@ -289,7 +311,19 @@ def denoise(
         )
     if method == "bilateral" and array.ndim != 2:
         raise ValueError(f"image must be 2D for method 'bilateral', got shape {array.shape}")
-    return np.asarray(DENOISERS[method](array, **params), dtype=np.float64)
+    out = np.asarray(DENOISERS[method](array, **params), dtype=np.float64)
+    return out.reshape(array.shape)  # some filters drop axes of length 1
+
+
+def _check_grid(grid: object) -> None:
+    if not isinstance(grid, Mapping):
+        raise TypeError(f"grid must be a mapping of parameter name to values, got {grid!r}"[:120])
+    sizes = []
+    for name, values in grid.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"grid[{name!r}] must be a sequence of values, got {values!r}"[:120])
+        sizes.append(len(values))
+    at_most(float(np.prod(sizes)), "grid size", 1000, "every grid point runs the denoiser")
 
 
 @dataclass(frozen=True)
@@ -386,6 +420,7 @@ def tune_denoiser(
     choice(method, "method", list(DENOISERS))
     choice(metric, "metric", ["psnr", "ssim"])
     positive(data_range, "data_range")
+    _check_grid(grid)
     if len(grid) == 0:
         raise ValueError("grid must name at least one parameter, got an empty mapping")
     names = list(grid)
@@ -403,7 +438,10 @@ def tune_denoiser(
     scores: list[tuple[DenoiserParams, float]] = []
     for values in itertools.product(*(grid[name] for name in names)):
         params: DenoiserParams = dict(zip(names, values, strict=True))  # type: ignore[assignment]
-        result = denoise(noisy, method, **params)
+        try:
+            result = denoise(noisy, method, **params)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"grid point {params}: {err}") from None
         scores.append((params, float(score_fn(truth, result, data_range=data_range))))
     best_params, best_score = max(scores, key=lambda item: item[1])
     return TuningResult(method, best_params, best_score, scores)

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import as_array, as_image, as_spacing, choice, positive
+from ._checks import as_array, as_image, as_spacing, choice, flag, positive, probability, shape_of
 
 __all__ = [
     "edge_width",
@@ -56,7 +56,10 @@ def frequency_response(
     Raises
     ------
     ValueError
-        If ``shape`` is not 2D/3D or ``cutoff``, ``order`` or ``kind`` are invalid.
+        If ``shape`` is not 2D/3D (at most 2**27 voxels) or ``cutoff``, ``order`` or
+        ``kind`` are invalid.
+    TypeError
+        If ``shape`` does not hold integers or ``high_pass`` is not a bool.
 
     Notes
     -----
@@ -73,9 +76,8 @@ def frequency_response(
     >>> float(frequency_response((8, 8), cutoff=0.25)[0, 2])  # Butterworth at the cut-off
     0.5
     """
-    dims = tuple(int(s) for s in shape)
-    if len(dims) not in (2, 3) or min(dims) < 1:
-        raise ValueError(f"shape must be 2D or 3D with positive sizes, got {shape!r}")
+    dims = shape_of(shape, "shape")
+    high_pass = flag(high_pass, "high_pass")
     fc = positive(cutoff, "cutoff")
     if fc > 0.5:
         raise ValueError(f"cutoff must lie in (0, 0.5] cycles/pixel, got {cutoff!r}")
@@ -198,6 +200,7 @@ def edge_width(
     if not np.all(np.isfinite(p)):
         raise ValueError("profile must contain only finite values, found NaN or inf")
     step_mm = positive(spacing_mm, "spacing_mm")
+    low, high = probability(low, "low"), probability(high, "high")
     if not 0.0 <= low < high <= 1.0:
         raise ValueError(f"low and high must satisfy 0 <= low < high <= 1, got {low!r}, {high!r}")
     frac = positive(plateau_fraction, "plateau_fraction")
