@@ -44,7 +44,6 @@ patient's right to left), rows from head to feet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -55,7 +54,14 @@ from . import _chest_xray as xr
 from ._checks import choice, positive, positive_int
 from ._chest_export import export_chest_ct, export_radiograph
 from ._chest_findings import DEFAULT_PREVALENCE, FINDINGS
-from ._chest_subject import ChestSubject, pick_site, stream
+from ._chest_subject import (
+    ChestCT,
+    ChestRadiograph,
+    ChestRadiographs,
+    ChestSubject,
+    pick_site,
+    stream,
+)
 from ._chest_subject import make_chest_subject as _make
 from ._chest_xray import bounding_box, cardiothoracic_ratio
 
@@ -142,18 +148,6 @@ def make_chest_subject(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ChestCT:
-    """A CT volume (Z, Y, X) in HU: slices inferior to superior, rows anterior to
-    posterior, columns patient right to left (DICOM LPS axial order), with labels
-    (:data:`CT_LABELS`), voxel spacing (mm) and metadata."""
-
-    image_hu: np.ndarray
-    labels: np.ndarray
-    spacing_mm: tuple[float, float, float]
-    metadata: dict[str, object]
-
-
 def _check_subject(subject: object) -> ChestSubject:
     if not isinstance(subject, ChestSubject):
         raise TypeError(
@@ -221,32 +215,6 @@ def render_chest_ct(
         nodule_ml=float((labels == 6).sum() * voxel_ml),
     )
     return ChestCT(hu, labels, spacing, meta)
-
-
-@dataclass(frozen=True)
-class ChestRadiograph:
-    """One simulated film and its truth.
-
-    ``image`` float32 (H, W) in [0, 1], displayed MONOCHROME2 (bone bright);
-    ``line_integral`` the noise-free sum of mu along each ray; ``log_image`` the noisy
-    ``-ln(I / I0)`` before display processing; ``masks`` bool (H, W) by name
-    (``lung_right``, ``lung_left``: SCR-style lung fields; ``heart``; ``nodules``;
-    ``consolidation``; ``effusion``; ``thorax_lungs``: the whole projected lungs, also
-    behind the heart and below the dome); ``boxes`` one row per object (``label``,
-    ``row0, col0, row1, col1``, end-exclusive pixel indices); ``ctr`` from the masks.
-    ``pixel_spacing_mm`` is at the detector; divide by ``magnification`` (the lungs')
-    for mm in the patient.
-    """
-
-    image: np.ndarray
-    line_integral: np.ndarray
-    log_image: np.ndarray
-    masks: dict[str, np.ndarray]
-    boxes: pd.DataFrame
-    ctr: float
-    pixel_spacing_mm: float
-    magnification: float
-    metadata: dict[str, object]
 
 
 def _radiograph(subject: ChestSubject, size: int, view: str, timepoint: int) -> ChestRadiograph:
@@ -322,23 +290,6 @@ def simulate_radiograph(
     choice(view, "view", _VIEWS)
     timepoint = positive_int(timepoint, "timepoint", minimum=0)
     return _radiograph(subject, size, view, timepoint)
-
-
-@dataclass(frozen=True)
-class ChestRadiographs:
-    """A batch of films: ``images`` float32 (N, H, W); ``lung_masks`` (both SCR lung
-    fields), ``heart_masks``, ``nodule_masks`` bool (N, H, W); ``boxes`` with an
-    ``image_index`` column; ``metadata`` one row per film."""
-
-    images: np.ndarray
-    lung_masks: np.ndarray
-    heart_masks: np.ndarray
-    nodule_masks: np.ndarray
-    boxes: pd.DataFrame
-    metadata: pd.DataFrame
-
-    def __len__(self) -> int:
-        return int(self.images.shape[0])
 
 
 def generate_radiographs(
