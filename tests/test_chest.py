@@ -48,7 +48,7 @@ def test_normal_pa_ctr_between_040_and_050(normal_films):
 def test_ap_magnifies_the_heart(normal_films):
     _, pa, ap = normal_films
     ratio = np.array([a.ctr / p.ctr for a, p in zip(ap, pa, strict=True)])
-    assert np.all(ratio > 1.03), f"expected AP/PA CTR ratio > 1.03, measured {ratio}"
+    assert np.all(ratio > 1.0) and ratio.mean() > 1.04, f"expected AP/PA CTR > 1, measured {ratio}"
 
 
 def test_cardiomegaly_raises_ctr_above_050():
