@@ -287,3 +287,46 @@ def test_input_errors_name_the_argument():
         cardiothoracic_ratio(np.ones((4, 4), bool), np.ones((4, 5), bool))
     assert np.isnan(cardiothoracic_ratio(np.zeros((4, 4), bool), np.ones((4, 4), bool)))
     assert set(chest.__all__) <= set(dir(chest))
+
+
+# --- PyTorch dataset --------------------------------------------------------------------------------
+
+
+def test_torch_dataset_targets_and_joint_transforms():
+    from miakit.chest_torch import (
+        BOX_LABELS,
+        ChestRadiographDataset,
+        horizontal_flip,
+        random_affine,
+    )
+
+    films = generate_radiographs(3, size=64, seed=2, prevalence={"nodule": 1.0})
+    data = ChestRadiographDataset(films)
+    image, target = data[1]
+    assert tuple(image.shape) == (1, 64, 64) and image.dtype.is_floating_point
+    assert tuple(target["masks"].shape) == (3, 64, 64)
+    n_boxes = int((films.boxes.image_index == 1).sum())
+    assert tuple(target["boxes"].shape) == (n_boxes, 4) and len(target["labels"]) == n_boxes
+    assert set(target["labels"].tolist()) <= set(BOX_LABELS.values())
+    for (x0, y0, x1, y1), label in zip(
+        target["boxes"].tolist(), target["labels"].tolist(), strict=True
+    ):
+        channel = {1: 0, 2: 0, 3: 1, 4: 2}[label]
+        assert target["masks"][channel, int(y0) : int(y1), int(x0) : int(x1)].any()
+    flipped_image, flipped = ChestRadiographDataset(films, transform=horizontal_flip)[1]
+    np.testing.assert_array_equal(flipped_image.numpy(), image.numpy()[..., ::-1])
+    np.testing.assert_allclose(flipped["boxes"][:, 0], 64 - target["boxes"][:, 2])
+    moved_image, moved = ChestRadiographDataset(films, transform=random_affine(8.0, rng=0))[1]
+    assert moved_image.shape == image.shape
+    heart_box = moved["boxes"][moved["labels"] == BOX_LABELS["heart"]][0].tolist()
+    rows, cols = np.nonzero(moved["masks"][1].numpy())
+    assert heart_box[0] <= cols.min() + 1 and cols.max() <= heart_box[2] + 1
+    assert heart_box[1] <= rows.min() + 1 and rows.max() <= heart_box[3] + 1
+    with pytest.raises(TypeError, match="films must be ChestRadiographs"):
+        ChestRadiographDataset(films.images)
+    with pytest.raises(TypeError, match="transform must be callable"):
+        ChestRadiographDataset(films, transform=3)
+    with pytest.raises(ValueError, match="degrees must be finite"):
+        random_affine(-1.0)
+    with pytest.raises(ValueError, match="scale must satisfy"):
+        random_affine(5.0, (1.1, 0.9))

@@ -191,7 +191,9 @@ def _vessels(rng: np.random.Generator, th: Thorax) -> Tubes:
     pts = unit * frame[side, 1] + frame[side, 0]
     vols = unit_vol * np.prod(frame[side, 1], axis=1)
     right = pts[:, 0] < 0
-    inside = np.where(right, th.lungs[0].contains(pts), th.lungs[1].contains(pts))
+    inside = np.empty(len(pts), dtype=bool)
+    inside[right] = th.lungs[0].contains(pts[right])
+    inside[~right] = th.lungs[1].contains(pts[~right])
     y0, y1 = th.heart.interval(pts[:, 0], pts[:, 2])
     keep = inside & ~((pts[:, 1] >= y0) & (pts[:, 1] < y1))
     return Tubes("vessels", pts[keep], vols[keep], HU["blood"], 1.2 * th.scale)
