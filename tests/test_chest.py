@@ -293,12 +293,8 @@ def test_input_errors_name_the_argument():
 
 
 def test_torch_dataset_targets_and_joint_transforms():
-    from miakit.chest_torch import (
-        BOX_LABELS,
-        ChestRadiographDataset,
-        horizontal_flip,
-        random_affine,
-    )
+    from miakit.chest_torch import BOX_LABELS, ChestRadiographDataset
+    from miakit.nn.data import RandomFlip, RandomRotation
 
     films = generate_radiographs(3, size=64, seed=2, prevalence={"nodule": 1.0})
     data = ChestRadiographDataset(films)
@@ -313,10 +309,12 @@ def test_torch_dataset_targets_and_joint_transforms():
     ):
         channel = {1: 0, 2: 0, 3: 1, 4: 2}[label]
         assert target["masks"][channel, int(y0) : int(y1), int(x0) : int(x1)].any()
-    flipped_image, flipped = ChestRadiographDataset(films, transform=horizontal_flip)[1]
+    flip = ChestRadiographDataset(films, transform=RandomFlip("left-right", p=1.0))
+    flipped_image, flipped = flip[1]
     np.testing.assert_array_equal(flipped_image.numpy(), image.numpy()[..., ::-1])
+    np.testing.assert_array_equal(flipped["masks"].numpy(), target["masks"].numpy()[..., ::-1])
     np.testing.assert_allclose(flipped["boxes"][:, 0], 64 - target["boxes"][:, 2])
-    moved_image, moved = ChestRadiographDataset(films, transform=random_affine(8.0, rng=0))[1]
+    moved_image, moved = ChestRadiographDataset(films, transform=RandomRotation(8.0))[1]
     assert moved_image.shape == image.shape
     heart_box = moved["boxes"][moved["labels"] == BOX_LABELS["heart"]][0].tolist()
     rows, cols = np.nonzero(moved["masks"][1].numpy())
@@ -326,7 +324,3 @@ def test_torch_dataset_targets_and_joint_transforms():
         ChestRadiographDataset(films.images)
     with pytest.raises(TypeError, match="transform must be callable"):
         ChestRadiographDataset(films, transform=3)
-    with pytest.raises(ValueError, match="degrees must be finite"):
-        random_affine(-1.0)
-    with pytest.raises(ValueError, match="scale must satisfy"):
-        random_affine(5.0, (1.1, 0.9))
