@@ -269,6 +269,8 @@ def test_input_errors_name_the_argument():
         generate_radiographs(2, size=32)
     with pytest.raises(ValueError, match="timepoint must be >= 0"):
         simulate_radiograph(subject, timepoint=-1)
+    with pytest.raises(ValueError, match="timepoint must be <= 10"):
+        render_chest_ct(subject, shape=(16, 16, 16), timepoint=11)
     with pytest.raises(ValueError, match="shape must be 3 integers"):
         render_chest_ct(subject, shape=(8, 8, 8))
     with pytest.raises(ValueError, match="noise_hu must be finite"):

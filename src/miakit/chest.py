@@ -156,6 +156,13 @@ def _check_subject(subject: object) -> ChestSubject:
     return subject
 
 
+def _check_timepoint(timepoint: int) -> int:
+    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    if timepoint > 10:
+        raise ValueError(f"timepoint must be <= 10 (yearly visits), got {timepoint}")
+    return timepoint
+
+
 def render_chest_ct(
     subject: ChestSubject,
     *,
@@ -172,7 +179,7 @@ def render_chest_ct(
     shape : tuple of 3 int
         Grid (Z, Y, X), each in [16, 512]; spacing is ``400 / shape`` mm.
     timepoint : int
-        Yearly visit >= 0 (nodules grow).
+        Yearly visit in [0, 10] (nodules grow).
     noise_hu : float
         Standard deviation (HU, >= 0) of added white Gaussian noise.
 
@@ -187,7 +194,7 @@ def render_chest_ct(
     TypeError
         If ``subject`` is not a :class:`ChestSubject` or ``timepoint`` not an integer.
     ValueError
-        For a bad ``shape``, a negative ``timepoint`` or ``noise_hu``.
+        For a bad ``shape``, ``timepoint`` outside [0, 10] or a negative ``noise_hu``.
 
     Examples
     --------
@@ -203,7 +210,7 @@ def render_chest_ct(
         isinstance(n, (int, np.integer)) and 16 <= n <= 512 for n in shape
     ):
         raise ValueError(f"shape must be 3 integers in [16, 512], got {shape}")
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     noise_hu = positive(noise_hu, "noise_hu", allow_zero=True)
     hu, labels, spacing = cct.render(subject, shape, timepoint, noise_hu)
     voxel_ml = float(np.prod(spacing)) / 1000.0
@@ -263,7 +270,7 @@ def simulate_radiograph(
         antero-posterior (bedside, SID 1000 mm, the heart far from the detector and
         therefore magnified, scapulae over the lungs).
     timepoint : int
-        Yearly visit >= 0 (nodules grow; noise and tilt are redrawn).
+        Yearly visit in [0, 10] (nodules grow; noise and tilt are redrawn).
 
     Returns
     -------
@@ -274,7 +281,8 @@ def simulate_radiograph(
     TypeError
         If ``subject`` is not a :class:`ChestSubject` or ``size``/``timepoint`` not integers.
     ValueError
-        For ``size`` outside [64, 1024], an unknown ``view`` or a negative ``timepoint``.
+        For ``size`` outside [64, 1024] or not a multiple of 4, an unknown ``view`` or
+        ``timepoint`` outside [0, 10].
 
     Examples
     --------
@@ -288,7 +296,7 @@ def simulate_radiograph(
     if size > 1024 or size % 4:
         raise ValueError(f"size must be a multiple of 4 in [64, 1024], got {size}")
     choice(view, "view", _VIEWS)
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     return _radiograph(subject, size, view, timepoint)
 
 
@@ -324,7 +332,7 @@ def generate_radiographs(
     ------
     ValueError
         Bad ``n_subjects`` or ``size``, unknown ``view`` or site, an empty ``sites``,
-        a prevalence outside [0, 1].
+        a prevalence outside [0, 1] or ``timepoint`` outside [0, 10].
 
     Examples
     --------
@@ -338,7 +346,7 @@ def generate_radiographs(
         raise ValueError(f"size must be a multiple of 4 in [64, 1024], got {size}")
     choice(view, "view", _VIEWS)
     seed = positive_int(seed, "seed", minimum=0)
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     options = sorted(SITES) if sites is None else list(sites)
     if len(options) == 0:
         raise ValueError("sites must name at least one site, got an empty sequence")
