@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import RNGLike, as_array, choice, positive_int, probability
+from ._checks import RNGLike, as_array, as_rng, choice, positive_int, probability
 
 
 def image_to_kspace(image: np.ndarray) -> np.ndarray:
@@ -136,6 +136,6 @@ def undersample_kspace(
     else:
         candidates = np.flatnonzero(~rows)
         size = n_keep - int(rows.sum())
-        rows[np.random.default_rng(rng).choice(candidates, size=size, replace=False)] = True
+        rows[as_rng(rng).choice(candidates, size=size, replace=False)] = True
     mask = np.broadcast_to(rows[:, None], array.shape).copy()
     return np.where(mask, array, 0), mask

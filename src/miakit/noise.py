@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._checks import RNGLike, as_image, choice, finite, positive, probability
+from ._checks import RNGLike, as_image, as_rng, choice, finite, positive, probability
 
 __all__ = [
     "NoiseKind",
@@ -72,7 +72,7 @@ def add_gaussian_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) 
     """
     array = as_image(image, "image")
     sigma = positive(sigma, "sigma", allow_zero=True)
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     return array + generator.normal(0.0, sigma, size=array.shape)
 
 
@@ -116,7 +116,7 @@ def add_poisson_noise(image: np.ndarray, *, peak_counts: float, rng: RNGLike = N
     """
     array = _non_negative_image(image, "image")
     peak_counts = positive(peak_counts, "peak_counts")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     maximum = float(array.max())
     if maximum == 0:
         return array.copy()
@@ -167,7 +167,7 @@ def add_rician_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) ->
     """
     array = _non_negative_image(image, "image")
     sigma = positive(sigma, "sigma", allow_zero=True)
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     real = array + generator.normal(0.0, sigma, size=array.shape)
     imaginary = generator.normal(0.0, sigma, size=array.shape)
     return np.hypot(real, imaginary)
@@ -220,7 +220,7 @@ def add_salt_and_pepper_noise(
     amount = probability(amount, "amount")
     salt = float(array.max()) if salt_value is None else finite(salt_value, "salt_value")
     pepper = float(array.min()) if pepper_value is None else finite(pepper_value, "pepper_value")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     draw = generator.random(array.shape)
     noisy = array.copy()
     noisy[draw < amount / 2] = pepper
@@ -267,7 +267,7 @@ def add_speckle_noise(image: np.ndarray, *, looks: float = 1, rng: RNGLike = Non
     """
     array = _non_negative_image(image, "image")
     looks = positive(looks, "looks")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     return array * generator.gamma(shape=looks, scale=1.0 / looks, size=array.shape)
 
 
@@ -327,4 +327,11 @@ def add_noise(
         "salt_and_pepper": add_salt_and_pepper_noise,
         "speckle": add_speckle_noise,
     }
-    return functions[kind](image, rng=rng, **{_LEVEL_NAMES[kind]: level})  # type: ignore[operator]
+    inner = _LEVEL_NAMES[kind]
+    try:
+        return functions[kind](image, rng=rng, **{inner: level})  # type: ignore[operator]
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        if message.startswith(f"{inner} "):  # name the argument the caller passed
+            raise type(err)(f"level (the {inner} of {kind} noise){message[len(inner) :]}") from None
+        raise

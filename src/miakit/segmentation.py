@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage import filters, measure, morphology, segmentation
 
-from ._checks import as_image, as_mask, positive, positive_int, same_shape
+from ._checks import as_image, as_mask, at_most, flag, positive, positive_int, same_shape
 
 __all__ = [
     "clean_mask",
@@ -38,7 +38,9 @@ def multi_otsu_tissues(
         Region in which the thresholds are computed and labels assigned (for example
         the brain mask). Everything outside gets label 0. Default: the whole image.
     classes : int, default 3
-        Number of classes (>= 2), for example CSF, grey and white matter on T1w.
+        Number of classes (2 to 5), for example CSF, grey and white matter on T1w.
+        The threshold search is exhaustive over 256 histogram bins, so its work grows
+        like ``256 ** (classes - 1)``: 5 classes take seconds, 6 would take minutes.
 
     Returns
     -------
@@ -49,7 +51,8 @@ def multi_otsu_tissues(
     ------
     ValueError
         If ``image`` is not 2D/3D or not finite, ``mask`` has another shape or is not
-        binary, ``classes`` < 2, or the mask holds fewer distinct values than classes.
+        binary, ``classes`` is not in 2..5, or the mask holds fewer distinct values than
+        classes.
     TypeError
         If ``classes`` is not an integer.
 
@@ -73,6 +76,8 @@ def multi_otsu_tissues(
     """
     image = as_image(image, "image")
     classes = positive_int(classes, "classes", minimum=2)
+    if classes > 5:
+        raise ValueError(f"classes must be <= 5 (the search grows as 256**(classes-1)), got {classes}")  # fmt: skip
     if mask is None:
         mask = np.ones(image.shape, dtype=bool)
     mask = as_mask(mask, "mask")
@@ -81,7 +86,8 @@ def multi_otsu_tissues(
     n_distinct = np.unique(values).size
     if n_distinct < classes:
         raise ValueError(
-            f"mask must cover at least classes={classes} distinct grey values, got {n_distinct}"
+            f"image values inside mask must take at least classes={classes} distinct values, "
+            f"got {n_distinct}"
         )
     thresholds = filters.threshold_multiotsu(values, classes=classes)
     labels = np.zeros(image.shape, dtype=np.uint8)
@@ -237,6 +243,8 @@ def clean_mask(
     """
     mask = as_mask(mask, "mask", ndim=(2, 3))
     radius = positive_int(opening_radius, "opening_radius", minimum=0)
+    at_most(radius, "opening_radius", max(mask.shape), "a disk wider than the mask erases it")
+    fill_holes, keep_largest = flag(fill_holes, "fill_holes"), flag(keep_largest, "keep_largest")
     out = mask.copy()
     if radius > 0:
         footprint = morphology.disk(radius) if mask.ndim == 2 else morphology.ball(radius)
@@ -306,6 +314,7 @@ def homomorphic_bias_correction(
     if np.any(image < 0):
         raise ValueError(f"image must be non-negative, got minimum {image.min():.3g}")
     sigma = positive(sigma_px, "sigma_px")
+    at_most(sigma, "sigma_px", 4 * max(image.shape), "a blur wider than the image is flat")
     if mask is None:
         mask = np.ones(image.shape, dtype=bool)
     mask = as_mask(mask, "mask")
