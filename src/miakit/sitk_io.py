@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import SimpleITK as sitk
 
-from ._checks import as_array, as_image, as_mask, as_spacing, choice, positive_int
+from ._checks import RNGLike, as_array, as_image, as_mask, as_spacing, choice, positive_int
 
 __all__ = ["ImageGeometry", "from_sitk", "image_geometry", "mask_points_mm", "to_sitk"]
 
@@ -221,7 +221,7 @@ def mask_points_mm(
     reference: sitk.Image,
     *,
     max_points: int | None = None,
-    rng: int | np.random.Generator | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Physical (x, y, z) positions in mm of the voxels inside a mask.
 
