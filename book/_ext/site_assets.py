@@ -14,9 +14,10 @@
   (``exercise-content``, ``solution-content``); ids must be unique in a page, so each
   gets a numbered id (and the old id as a class).
 * Bare ``http(s)://`` URLs in the text become links.
-* Identical inline scripts added twice to a page are kept once (sphinx-thebe's
-  ``const THEBE_JS_URL`` twice is a JavaScript SyntaxError on every page), and the
-  theme's colour mode defaults to ``auto`` (an empty mode is logged as an error).
+* Inline scripts that Sphinx 7.4 writes twice are kept once (sphinx-thebe's
+  ``const THEBE_JS_URL`` twice is a JavaScript SyntaxError on every page; see
+  :func:`_dedupe_scripts`), and the theme's colour mode defaults to ``auto`` (an empty
+  mode is logged as an error).
 """
 
 from __future__ import annotations
@@ -134,15 +135,29 @@ def _link_urls(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    """Drop repeated identical inline scripts (sphinx-thebe's ``const THEBE_JS_URL``
-    is added twice by Jupyter Book, a SyntaxError on every page)."""
+    """Keep one copy of each script (Sphinx 7.4 writes some inline scripts twice).
+
+    An inline script registered after the builder started (sphinx-thebe's
+    ``const THEBE_JS_URL ...`` at ``env-before-read-docs``, sphinx-togglebutton's
+    selector at ``builder-inited``) reaches the builder twice: once from
+    ``app.add_js_file(None, body=...)`` with filename ``None``, and again when
+    ``prepare_writing`` re-adds the registry's scripts with filename ``''``. Sphinx's
+    duplicate check compares filenames, ``None != ''``, so both are written and the
+    second ``const`` declaration is a SyntaxError on every page. Fixed upstream in
+    sphinx-doc/sphinx#13402 (Sphinx 8.2); here scripts are compared as that fix does,
+    with no filename and an empty one the same.
+    """
     scripts = context.get("script_files")
     if not scripts:
         return
     seen, unique = set(), []
     for script in scripts:
         attributes = getattr(script, "attributes", {})
-        key = (getattr(script, "filename", str(script)), str(sorted(attributes.items())))
+        key = (
+            getattr(script, "filename", str(script)) or "",
+            getattr(script, "priority", 500),
+            tuple(sorted((k, str(v)) for k, v in attributes.items())),
+        )
         if key in seen:
             continue
         seen.add(key)
