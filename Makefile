@@ -12,7 +12,7 @@ JOBS ?= 2
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
-	@echo "make test   unit tests, doctests, every notebook under nbval, and the book build"
+	@echo "make test   unit tests, doctests, every notebook under nbval (once), and the book build"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make student      student edition of the notebooks (no solutions, self-checks) in _build/student"
 	@echo "make site-test    the built website in headless Chromium (needs chromium + chromium-driver)"
@@ -38,18 +38,19 @@ build: $(STAMP)
 
 book: build
 
+# The test flags (doctests, nbval) live in pyproject.toml, so a plain `pytest` runs the
+# same suite. nbval writes each notebook it ran without failure into the jupyter-cache
+# of the book (conftest.py), so the build after the tests executes no notebook again.
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0
+
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
-		--doctest-modules src/miakit tests
+	$(PYTEST) tests src/miakit
 
 notebooks: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=120 notebooks
+	$(PYTEST) notebooks
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=0 \
-		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
-		src/miakit tests notebooks
+	$(PYTEST)
 	$(MAKE) build
 
 student: $(STAMP)
@@ -64,8 +65,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests notebooks benchmarks book/_ext
-	$(BIN)/ruff format --check src tests notebooks benchmarks book/_ext
+	$(BIN)/ruff check src tests notebooks benchmarks book/_ext conftest.py
+	$(BIN)/ruff format --check src tests notebooks benchmarks book/_ext conftest.py
 
 clean:
 	rm -rf _build .pytest_cache $(VENV) src/*.egg-info

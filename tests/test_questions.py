@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from collections import Counter
 
+import pytest
 import yaml
-from conftest import ROOT, load_notebook
+from conftest import NOTEBOOKS, ROOT, load_notebook
 
 # The book's Sphinx extension, loaded from its file (it is not part of miakit).
 _spec = importlib.util.spec_from_file_location(
@@ -16,56 +18,12 @@ _spec = importlib.util.spec_from_file_location(
 book_pages = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(book_pages)
 
-#: The ids of the curriculum and their chapters (the contract with ../shared/curriculum.md).
+#: Question id -> chapter, from the chapter registry book/chapters.yml (the contract with
+#: ../shared/curriculum.md: 27 interview questions, 5 lung-project and 7 key-topic ids).
 EXPECTED = {
-    **{
-        f"iq{n:02d}": c
-        for n, c in zip(
-            range(1, 28),
-            [
-                "01",
-                "07",
-                "06",
-                "04",
-                "03",
-                "13",
-                "13",
-                "19",
-                "05",
-                "21",
-                "04",
-                "09",
-                "08",
-                "10",
-                "12",
-                "17",
-                "14",
-                "15",
-                "23",
-                "11",
-                "24",
-                "16",
-                "22",
-                "22",
-                "02",
-                "20",
-                "24",
-            ],
-            strict=True,
-        )
-    },
-    "lp1": "13",
-    "lp2": "16",
-    "lp3": "11",
-    "lp4": "14",
-    "lp5": "18",
-    "kt1": "06",
-    "kt2": "09",
-    "kt3": "19",
-    "kt4": "13",
-    "kt5": "07",
-    "kt6": "01",
-    "kt7": "19",
+    qid: chapter["number"]
+    for chapter in book_pages.load_chapters(ROOT)
+    for qid in chapter.get("questions") or []
 }
 FIELDS = {"id", "question", "chapter", "notebooks", "answer"}
 
@@ -81,6 +39,37 @@ def interview_corner(path) -> str:
     )
     match = re.search(r"^## Interview corner\s*$(.*?)(?=^## )", text, re.M | re.S)
     return match.group(1) if match else ""
+
+
+def test_chapter_registry_is_well_formed():
+    chapters = book_pages.load_chapters(ROOT)
+    keys = {"number", "title", "part", "questions", "folder", "page"}
+    ids = [qid for chapter in chapters for qid in chapter["questions"]]
+    assert len(ids) == len(set(ids)) == 39, f"ids listed twice: {Counter(ids) - Counter(set(ids))}"
+    numbers = [c["number"] for c in chapters]
+    assert len(numbers) == len(set(numbers)), numbers
+    assert sorted(n for n in numbers if n != "00") == [f"{n:02d}" for n in range(1, 25)]
+    for chapter in chapters:
+        assert set(chapter) == keys, f"{chapter['number']}: fields {sorted(chapter)}"
+        folder, page = chapter["folder"], chapter["page"]
+        if folder is not None:
+            assert folder.startswith(chapter["number"] + "_"), (chapter["number"], folder)
+            assert (ROOT / "notebooks" / folder).is_dir(), f"notebooks/{folder} is missing"
+        if page is not None:
+            path = ROOT / f"{page}.md"
+            assert path.is_file(), f"{chapter['number']}: {page}.md is missing"
+            title = path.read_text(encoding="utf-8").splitlines()[0]
+            expected = (
+                f"# {chapter['title']}"
+                if chapter["number"] == "00"
+                else (f"# {chapter['number']} {chapter['title']}")
+            )
+            assert title == expected, f"{page}.md: title {title!r}, registry {expected!r}"
+    on_disk = {p.name for p in (ROOT / "notebooks").iterdir() if p.is_dir()}
+    registered = {c["folder"] for c in chapters if c["folder"]}
+    assert on_disk <= registered, (
+        f"notebook folders missing from chapters.yml: {on_disk - registered}"
+    )
 
 
 def test_every_id_present_once_with_all_fields():
@@ -129,3 +118,94 @@ def test_datasets_page_lists_every_source():
     text = book_pages.render_datasets()
     for source in SOURCES.values():
         assert source.title in text and source.licence in text
+
+
+def _words(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def corner_quotes(path) -> dict[str, tuple[str, str]]:
+    """id -> (question, blockquoted answer) of each ``**id · question**`` in the corner.
+
+    The corner is the markdown cell that starts with ``## Interview corner`` (COMMON.md
+    convention 2); the answer is the blockquote that follows the bold line.
+    """
+    found = {}
+    for cell in load_notebook(path)["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "markdown" or not source.lstrip().startswith("## Interview corner"):
+            continue
+        lines = source.splitlines()
+        for index, line in enumerate(lines):
+            match = re.match(r"^\*\*(\w+) · (.+?)\*\*\s*$", line.strip())
+            if not match:
+                continue
+            quote, rest = [], lines[index + 1 :]
+            while rest and not rest[0].strip():
+                rest = rest[1:]
+            while rest and rest[0].lstrip().startswith(">"):
+                quote.append(rest.pop(0).lstrip()[1:])
+            found[match.group(1)] = (_words(match.group(2)), _words(" ".join(quote)))
+    return found
+
+
+# TODO(lead): remove this xfail mark at merge time, once the review branches have
+# converted every Interview corner to the quoted form of COMMON.md convention 2.
+@pytest.mark.xfail(strict=False, reason="corners converted by review branches")
+def test_interview_corner_quotes_the_registry_answer():
+    """The primary notebook's corner quotes the yml answer verbatim; no other holds one."""
+    corners = {p.relative_to(ROOT).as_posix(): corner_quotes(p) for p in NOTEBOOKS}
+    problems = []
+    for entry in registry():
+        answer = _words(entry["answer"] or "")
+        if not answer:
+            continue
+        primary = entry["notebooks"][0]
+        quoted = corners.get(primary, {}).get(entry["id"])
+        if quoted is None:
+            problems.append(f"{entry['id']}: no '**{entry['id']} · ...**' corner in {primary}")
+        else:
+            if quoted[0] != _words(entry["question"]):
+                problems.append(f"{entry['id']}: the corner's question differs from the yml")
+            if quoted[1] != answer:
+                problems.append(f"{entry['id']}: the blockquote in {primary} differs from the yml")
+        others = [nb for nb, ids in corners.items() if entry["id"] in ids and nb != primary]
+        if others:
+            problems.append(f"{entry['id']}: corners outside its primary notebook: {others}")
+    assert not problems, "\n".join(problems)
+
+
+# TODO(lead): remove this xfail mark at merge time (the review branches shorten answers).
+@pytest.mark.xfail(strict=False, reason="answers shortened by review branches")
+def test_model_answers_have_at_most_150_words():
+    long = {
+        e["id"]: len(_words(e["answer"]).split())
+        for e in registry()
+        if len(_words(e["answer"] or "").split()) > 150
+    }
+    assert not long, f"answers longer than 150 words (id: words): {long}"
+
+
+def test_question_bank_links_evidence_to_the_interview_corner():
+    entries = registry()
+    text = book_pages.render_question_bank(entries, ROOT)
+    for entry in entries:
+        if _words(entry["answer"] or ""):
+            target = f"(/{entry['notebooks'][0]}#interview-corner)"
+            assert target in text, f"{entry['id']}: no link {target} in the question bank"
+
+
+def test_corner_parser_reads_the_convention(tmp_path):
+    """Self-test of the drift check's parser on a corner written as COMMON.md shows."""
+    cell = (
+        "## Interview corner\n\n**iq99 · Why test a parser?**\n\n> Because a check that\n"
+        ">   reads nothing passes.\n\n**Evidence from this notebook.** See above.\n\n"
+        "**kt9 · Second id?**\n\n> Yes.\n"
+    )
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": cell}]}
+    path = tmp_path / "corner.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    assert corner_quotes(path) == {
+        "iq99": ("Why test a parser?", "Because a check that reads nothing passes."),
+        "kt9": ("Second id?", "Yes."),
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ["src", "tests", "notebooks", "benchmarks", "book/_ext"]
+TARGETS = ["src", "tests", "notebooks", "benchmarks", "book/_ext", "conftest.py"]
 
 
 def _ruff() -> str:

@@ -3,6 +3,8 @@
 * ``book/question_bank.md``: the line ``% GENERATED: question-bank`` is replaced by the
   question bank, built from ``book/questions.yml`` (grouped by chapter; answered
   questions link to their notebooks, the others are marked as coming).
+* ``{{ repository_url }}`` in any page becomes ``repository.url`` of ``_config.yml``, the
+  only place the repository's address is written (code blocks included).
 * ``book/datasets.md``: the line ``% GENERATED: datasets`` is replaced by the table of
   offline data sources from :data:`miakit.datasets.SOURCES`.
 
@@ -17,6 +19,7 @@ It also self-hosts MathJax: the files shipped by the ``jupyter-server-mathjax`` 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -28,35 +31,15 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 QUESTION_MARKER = "% GENERATED: question-bank"
+#: Replaced in every page by ``repository.url`` of ``_config.yml`` (the one place of it).
+REPOSITORY_TOKEN = "{{ repository_url }}"
 DATASETS_MARKER = "% GENERATED: datasets"
 
-#: Chapter number -> (title, chapter page or None while the chapter is not written).
-CHAPTERS: dict[str, tuple[str, str | None]] = {
-    "01": ("Formats and DICOM", "book/01_formats_dicom"),
-    "02": ("Modalities: X-ray, CT, MRI, PET, ultrasound", "book/02_modalities"),
-    "03": ("Filtering", "book/03_filtering"),
-    "04": ("Noise reduction and enhancement", "book/04_noise_enhancement"),
-    "05": ("Image quality metrics", "book/05_quality_metrics"),
-    "06": ("Segmentation: methods and why it is hard", "book/06_segmentation"),
-    "07": ("Registration and fusion", "book/07_registration"),
-    "08": ("Missing data and inpainting", "book/08_missing_data"),
-    "09": ("Feature extraction and selection", None),
-    "10": ("Dimensionality reduction", None),
-    "11": ("Class imbalance", None),
-    "12": ("Convolutional networks from first principles", None),
-    "13": ("Architectures for classification and segmentation", None),
-    "14": ("Training that generalizes", None),
-    "15": ("Hyperparameters and optimization", None),
-    "16": ("Transfer learning and fine-tuning", None),
-    "17": ("Sequences and longitudinal imaging", None),
-    "18": ("Ensembles", None),
-    "19": ("Evaluation metrics and statistics", None),
-    "20": ("Clinical validation and domain shift", None),
-    "21": ("Ethics: privacy, bias, explainability", None),
-    "22": ("Reproducibility and version control", None),
-    "23": ("Software ecosystem", None),
-    "24": ("Scale: large datasets and distributed processing", None),
-}
+
+def load_chapters(root: Path) -> list[dict]:
+    """Read the chapter registry ``book/chapters.yml`` below ``root`` (in book order)."""
+    with open(root / "book" / "chapters.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
 
 
 def load_questions(root: Path) -> list[dict]:
@@ -69,8 +52,35 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def notebook_title(path: Path) -> str:
+    """The ``# `` title of a notebook (its file name when it has none)."""
+    with open(path, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def _evidence(notebooks: list[str], root: Path) -> str:
+    """Links to the Interview corner of the primary notebook, then to the others."""
+    links = []
+    for number, notebook in enumerate(notebooks):
+        path = root / notebook
+        title = notebook_title(path) if path.exists() else Path(notebook).stem
+        if number == 0:
+            links.append(f"[Interview corner of *{title}*](/{notebook}#interview-corner)")
+        else:
+            links.append(f"{{doc}}`{title} </{Path(notebook).with_suffix('').as_posix()}>`")
+    more = f"; more in {', '.join(links[1:])}" if len(links) > 1 else ""
+    return f"Evidence: {links[0]}{more}"
+
+
 def render_question_bank(questions: list[dict], root: Path) -> str:
-    """MyST markdown of the question bank."""
+    """MyST markdown of the question bank (chapters from ``book/chapters.yml``)."""
+    chapters = {c["number"]: c for c in load_chapters(root)}
     by_chapter: dict[str, list[dict]] = defaultdict(list)
     for entry in questions:
         by_chapter[str(entry["chapter"])].append(entry)
@@ -83,7 +93,8 @@ def render_question_bank(questions: list[dict], root: Path) -> str:
         "",
     ]
     for chapter in sorted(by_chapter):
-        title, page = CHAPTERS.get(chapter, (f"Chapter {chapter}", None))
+        info = chapters.get(chapter, {})
+        title, page = info.get("title", f"Chapter {chapter}"), info.get("page")
         lines.append(f"## {chapter} · {title}")
         lines.append("")
         if page is not None and (root / f"{page}.md").exists():
@@ -99,8 +110,7 @@ def render_question_bank(questions: list[dict], root: Path) -> str:
                 f":::{{dropdown}} {qid} · {question}",
                 answer,
                 "",
-                "Evidence: "
-                + ", ".join(f"{{doc}}`/{Path(nb).with_suffix('').as_posix()}`" for nb in notebooks),
+                _evidence(notebooks, root),
                 ":::",
                 "",
             ]
@@ -131,8 +141,8 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     root = Path(app.srcdir)
     text = source[0]
     if QUESTION_MARKER in text:
-        registry = root / "book" / "questions.yml"
-        app.env.note_dependency(str(registry))
+        app.env.note_dependency(str(root / "book" / "questions.yml"))
+        app.env.note_dependency(str(root / "book" / "chapters.yml"))
         questions = load_questions(root)
         for entry in questions:
             for notebook in entry.get("notebooks") or []:
@@ -142,6 +152,11 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                         location=docname,
                     )
         text = text.replace(QUESTION_MARKER, render_question_bank(questions, root))
+    if REPOSITORY_TOKEN in text:
+        url = app.config.html_theme_options.get("repository_url", "")
+        if not url:
+            logger.warning("repository.url is not set in _config.yml", location=docname)
+        text = text.replace(REPOSITORY_TOKEN, url)
     if DATASETS_MARKER in text:
         text = text.replace(DATASETS_MARKER, render_datasets())
     source[0] = text
@@ -161,6 +176,7 @@ def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("notebook_status")
     app.connect("source-read", _source_read)
     app.connect("build-finished", _copy_mathjax)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
