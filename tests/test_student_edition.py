@@ -156,6 +156,31 @@ def test_glued_answer_under_the_label_wins_over_the_identifier_form():
     assert student_edition.glued_answers(nb) == {"ex-99-both": 1.0}
 
 
+def test_answer_key_from_the_jupyter_cache(tmp_path):
+    # the cache stores only code cells: the labels must come from the source notebook
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    root = tmp_path / "book"
+    (root / "notebooks" / "99_demo").mkdir(parents=True)
+    path = root / "notebooks" / "99_demo" / "01_demo.ipynb"
+    nb = _demo_notebook()
+    nbformat.write(nb, path)
+    cache = get_cache(str(tmp_path / "cache"))
+    executed = student_edition.execute(nb, path.parent)
+    # as the book build caches it: without the fields nbclient adds (timings, language)
+    executed.metadata = nb.metadata
+    for cell, source_cell in zip(executed.cells, nb.cells, strict=True):
+        cell.metadata = source_cell.metadata
+    cache.cache_notebook_bundle(CacheBundleIn(executed, str(path)), check_validity=False)
+    messages = []
+    key = student_edition.build(
+        tmp_path / "student", root=root, cache_path=tmp_path / "cache", log=messages.append
+    )
+    assert not any("executing" in m for m in messages), messages
+    assert set(key) == {"ex-99-double", "ex-99-filter", "ex-99-half-width"}, key
+
+
 def test_unclosed_solution_is_an_error():
     nb = nbformat.v4.new_notebook(cells=[_md("```{solution-start} ex-99-x\n```"), _code("1")])
     with pytest.raises(ValueError, match="no matching"):

@@ -194,13 +194,19 @@ def _kind(value: object) -> str:
     raise TypeError(f"value: glued answer {value!r} is not a number, string or array")
 
 
-def glued_answers(executed: nbformat.NotebookNode) -> dict[str, object]:
+def glued_answers(
+    executed: nbformat.NotebookNode, labels: list[str] | None = None
+) -> dict[str, object]:
     """Exercise label -> glued value, read from an executed notebook's outputs.
 
     A value glued under the label or under its identifier form (see :func:`glue_names`)
-    counts; when a notebook glues both, the label's own wins.
+    counts; when a notebook glues both, the label's own wins. ``labels`` are the
+    notebook's exercise labels; by default they are read from ``executed``, which must
+    then hold its markdown cells (a jupyter-cache bundle holds only the code cells).
     """
-    labels = {name: label for label in exercise_labels(executed) for name in glue_names(label)}
+    if labels is None:
+        labels = exercise_labels(executed)
+    labels = {name: label for label in labels for name in glue_names(label)}
     found, under_label = {}, set()
     for cell in executed.cells:
         if cell.cell_type != "code":
@@ -284,7 +290,7 @@ def build(
                 start = time.perf_counter()
                 executed = execute(nb, path.parent)
                 log(f"student:   done in {time.perf_counter() - start:.0f} s")
-            answers = glued_answers(executed)
+            answers = glued_answers(executed, exercise_labels(nb))
         for label, value in answers.items():
             key[label] = key_entry(label, value, registry, rel)
             if label not in registry:
