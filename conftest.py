@@ -136,6 +136,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and cached:
+        reporter.ensure_newline()
         reporter.write_line(
             f"nbval: cached {len(cached)} executed notebook(s) in {cache_dir} for the book build"
         )
