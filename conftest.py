@@ -193,3 +193,24 @@ def cache_executed(staged: list[Path], cache_dir: Path) -> list[str]:
         )
         done.append(str(source))
     return done
+
+
+_NOTEBOOK_REPORTS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if ".ipynb::" in report.nodeid:
+        _NOTEBOOK_REPORTS.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say what a plain ``pytest`` did not do: the book build is the second stage."""
+    if _is_worker() or os.environ.get("MIAKIT_BOOK_BUILD_FOLLOWS"):
+        return
+    if not _NOTEBOOK_REPORTS:
+        return
+    terminalreporter.write_line(
+        "pytest ran the tests, doctests and notebooks (nbval) but not the book build: "
+        "`make build` builds the website and reuses the notebooks executed here "
+        "(`make test` runs both)."
+    )
