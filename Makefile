@@ -8,12 +8,14 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install book test unit notebooks build lab lint clean
+.PHONY: help install book test unit notebooks build lab lint clean student site-test
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
 	@echo "make test   unit tests, doctests, every notebook under nbval (once), and the book build"
 	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make student      student edition of the notebooks (no solutions, self-checks) in _build/student"
+	@echo "make site-test    the built website in headless Chromium (needs chromium + chromium-driver)"
 	@echo "make lint   ruff on the package, tests and notebooks"
 	@echo "make clean  remove the build, caches and the virtual environment"
 
@@ -50,6 +52,14 @@ notebooks: $(STAMP)
 test: $(STAMP)
 	MIAKIT_BOOK_BUILD_FOLLOWS=1 $(PYTEST)
 	$(MAKE) build
+
+student: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python book/_ext/student_edition.py --out _build/student
+
+# The built website read in headless Chromium (Debian's chromium + chromium-driver);
+# run after `make book` or `make test`. .ci/run calls it after `make test`.
+site-test: $(STAMP)
+	$(BIN)/python book/_ext/browser_test.py _build/html
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks

@@ -58,7 +58,7 @@ def test_3d_image_works_for_gaussian() -> None:
 
 def test_tune_denoiser_picks_the_middle_sigma(square: np.ndarray) -> None:
     noisy = square + np.random.default_rng(0).normal(0.0, 0.2, square.shape)
-    result = tune_denoiser(square, noisy, "gaussian", {"sigma": [0.3, 1.0, 4.0]})
+    result = tune_denoiser(square, noisy, "gaussian", {"sigma": [0.3, 1.0, 4.0]}, data_range=1.0)
     assert isinstance(result, TuningResult)
     assert result.best_params == {"sigma": 1.0}
     assert [p for p, _ in result.scores] == [{"sigma": 0.3}, {"sigma": 1.0}, {"sigma": 4.0}]
@@ -67,14 +67,14 @@ def test_tune_denoiser_picks_the_middle_sigma(square: np.ndarray) -> None:
 
 def test_tune_denoiser_grid_is_cartesian_product(square: np.ndarray, noisy: np.ndarray) -> None:
     grid = {"sigma_color": [0.1, 0.3], "sigma_spatial": [1.0, 2.0, 3.0]}
-    result = tune_denoiser(square, noisy, "bilateral", grid, metric="ssim")
+    result = tune_denoiser(square, noisy, "bilateral", grid, metric="ssim", data_range=1.0)
     assert len(result.scores) == 6  # 2 x 3
     assert -1.0 <= result.best_score <= 1.0
 
 
 def test_tune_denoiser_keeps_first_on_ties(square: np.ndarray) -> None:
     # A noise-free step: median of any size leaves it unchanged, so every score is equal.
-    result = tune_denoiser(square, square, "median", {"size": [3, 5]})
+    result = tune_denoiser(square, square, "median", {"size": [3, 5]}, data_range=1.0)
     assert result.best_params == {"size": 3}
 
 
@@ -175,9 +175,15 @@ def test_tune_denoiser_bad_arguments(
     args: tuple, kwargs: dict, match: str, square: np.ndarray, noisy: np.ndarray
 ) -> None:
     with pytest.raises(ValueError, match=match):
-        tune_denoiser(square, noisy, *args, **kwargs)
+        tune_denoiser(square, noisy, *args, **{"data_range": 1.0, **kwargs})
 
 
 def test_tune_denoiser_shape_mismatch(square: np.ndarray) -> None:
     with pytest.raises(ValueError, match="image_noisy shape .* does not match image_true shape"):
-        tune_denoiser(square, square[:40], "gaussian", {"sigma": [1.0]})
+        tune_denoiser(square, square[:40], "gaussian", {"sigma": [1.0]}, data_range=1.0)
+
+
+def test_tune_denoiser_requires_data_range(square: np.ndarray, noisy: np.ndarray) -> None:
+    # no default: PSNR and SSIM need the intensity range, so the caller must state it
+    with pytest.raises(TypeError, match="data_range"):
+        tune_denoiser(square, noisy, "gaussian", {"sigma": [1.0]})  # type: ignore[call-arg]

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from skimage.filters import butterworth
 
-from miakit.filters import edge_width, frequency_filter, frequency_response
+from miakit.filters import (
+    edge_width,
+    frequency_filter,
+    frequency_response,
+    gradient_magnitude_mm,
+    laplacian_of_gaussian_mm,
+    sigma_in_pixels,
+)
 
 
 def test_ideal_response_hand():
@@ -111,3 +118,73 @@ def test_edge_width_bad_inputs():
         edge_width(np.arange(10.0), plateau_fraction=0.7)
     with pytest.raises(ValueError, match="profile must contain only finite values"):
         edge_width(np.array([0, 0, np.nan, 1, 1.0]))
+
+
+def test_sigma_in_pixels_per_axis():
+    assert sigma_in_pixels(1.0, (2.0, 0.5), ndim=2) == (0.5, 2.0)
+    assert sigma_in_pixels((1.0, 2.0, 3.0), 1.0, ndim=3) == (1.0, 2.0, 3.0)
+    with pytest.raises(ValueError, match="sigma_mm must have 2 values"):
+        sigma_in_pixels((1.0, 2.0, 3.0), 1.0, ndim=2)
+    with pytest.raises(ValueError, match=r"sigma_mm must be finite and >= 0, got \(-1.0, -1.0\)"):
+        sigma_in_pixels(-1.0, 1.0, ndim=2)
+    with pytest.raises(ValueError, match="spacing_mm must be positive and finite"):
+        sigma_in_pixels(1.0, (0.0, 1.0), ndim=2)
+    with pytest.raises(ValueError, match="ndim must be 2 or 3, got 4"):
+        sigma_in_pixels(1.0, 1.0, ndim=4)
+
+
+@pytest.mark.parametrize("sigma_mm", [None, 2.5])
+@pytest.mark.parametrize("spacing", [(1.0, 1.0), (2.0, 0.5), (0.7, 1.3)])
+def test_gradient_magnitude_is_per_mm(sigma_mm, spacing):
+    # a plane rising 3 per mm along y and 4 per mm along x: |grad| = 5 per mm everywhere
+    yy, xx = np.mgrid[:100, :100]
+    plane = 3.0 * yy * spacing[0] + 4.0 * xx * spacing[1]
+    g = gradient_magnitude_mm(plane, spacing_mm=spacing, sigma_mm=sigma_mm)
+    np.testing.assert_allclose(g[40:-40, 40:-40], 5.0, rtol=2e-3)
+
+
+def test_gradient_magnitude_3d_sobel():
+    zz = np.mgrid[:12, :12, :12][0].astype(float)
+    g = gradient_magnitude_mm(zz, spacing_mm=(2.5, 1.0, 1.0))
+    np.testing.assert_allclose(g[3:-3, 3:-3, 3:-3], 1 / 2.5)
+
+
+def test_pixel_units_exaggerate_the_coarse_axis():
+    # the same physical ramp along both axes; pixel units see it 4x steeper along y
+    spacing = (2.0, 0.5)
+    yy, xx = np.mgrid[:30, :30]
+    along_y = yy * spacing[0]
+    along_x = xx * spacing[1]
+    ratio_mm = (
+        gradient_magnitude_mm(along_y, spacing_mm=spacing)[15, 15]
+        / gradient_magnitude_mm(along_x, spacing_mm=spacing)[15, 15]
+    )
+    assert ratio_mm == pytest.approx(1.0)
+
+
+def test_laplacian_of_gaussian_mm_quadratic():
+    # LoG of y_mm**2 + 2 x_mm**2 is 2 + 4 = 6 per mm^2 for any sigma and spacing
+    spacing = (0.5, 1.5)
+    yy, xx = np.mgrid[:41, :41]
+    bowl = ((yy - 20) * spacing[0]) ** 2 + 2 * ((xx - 20) * spacing[1]) ** 2
+    log = laplacian_of_gaussian_mm(bowl, sigma_mm=(1.0, 2.0), spacing_mm=spacing)
+    assert log[20, 20] == pytest.approx(6.0, rel=1e-2)
+
+
+def test_laplacian_zero_crossing_at_a_step():
+    step = np.zeros((40, 40))
+    step[:, 20:] = 1.0
+    log = laplacian_of_gaussian_mm(step, sigma_mm=1.0, spacing_mm=0.5)
+    row = log[20, 10:30]
+    # positive before the step, negative after it: one sign change, between columns 19 and 20
+    assert (row[:10] > -1e-9).all() and (row[10:] < 1e-9).all()
+    assert row[9] > 0.05 and row[10] < -0.05
+
+
+def test_edge_detector_bad_inputs():
+    with pytest.raises(ValueError, match="spacing_mm must have 2 values"):
+        gradient_magnitude_mm(np.zeros((8, 8)), spacing_mm=(1.0, 1.0, 1.0))
+    with pytest.raises(ValueError, match="sigma_mm must be > 0 along every axis"):
+        laplacian_of_gaussian_mm(np.zeros((8, 8)), sigma_mm=(0.0, 1.0), spacing_mm=1.0)
+    with pytest.raises(ValueError, match="image must be 2D or 3D"):
+        laplacian_of_gaussian_mm(np.zeros(8), sigma_mm=1.0, spacing_mm=1.0)

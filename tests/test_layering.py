@@ -38,9 +38,11 @@ LAYERS = {
         "_mri_kspace",
         "noise",
         "_sitk_convert",
+        "sitk_io",
+        "_dicom_checks",
         "_image_quality",
     ],
-    "cohort": ["cohort", "_cohort_*"],
+    "cohort": ["cohort", "_cohort_*", "chest", "_chest_*"],
     "analysis": ["filters", "denoise", "inpaint", "segmentation", "registration", "metrics", "viz"],
     "nn": ["nn", "nn.*", "*_torch"],
 }

@@ -6,23 +6,30 @@ import math
 
 import numpy as np
 import pytest
+from scipy import ndimage
 from scipy.spatial.distance import directed_hausdorff
 from skimage import metrics as skm
 from skimage.measure import shannon_entropy
 
 from miakit import metrics
+from miakit._surface import surface_distances
 from miakit.metrics import (
+    ThresholdDice,
     average_symmetric_surface_distance,
+    best_threshold_dice,
     cnr,
     dice_coefficient,
+    dice_per_label,
     entropy,
     hausdorff_distance,
     hd95,
     jaccard_index,
     mse,
     psnr,
+    relative_volume_difference,
     snr,
     ssim,
+    surface_dice,
 )
 
 
@@ -39,8 +46,6 @@ def _sphere(shape, centre, radius) -> np.ndarray:
 
 
 def _surface(mask: np.ndarray) -> np.ndarray:
-    from scipy import ndimage
-
     structure = ndimage.generate_binary_structure(mask.ndim, 1)
     return mask & ~ndimage.binary_erosion(mask, structure=structure)
 
@@ -51,6 +56,78 @@ def _surface(mask: np.ndarray) -> np.ndarray:
 def test_all_names_exported():
     for name in metrics.__all__:
         assert callable(getattr(metrics, name))
+
+
+def test_dice_per_label_hand_and_default_labels():
+    truth = np.array([[0, 1, 1, 2], [0, 1, 2, 2]])
+    pred = np.array([[0, 1, 2, 2], [1, 1, 2, 2]])
+    # label 1: truth 3 px, pred 3 px, 2 shared -> 4/6; label 2: 3 and 4 px, 3 shared -> 6/7
+    scores = dice_per_label(truth, pred)
+    assert list(scores) == [1, 2]
+    assert scores[1] == pytest.approx(4 / 6)
+    assert scores[2] == pytest.approx(6 / 7)
+    # an explicit label absent from both maps gets empty_score
+    assert dice_per_label(truth, pred, labels=[5], empty_score=0.5) == {5: 0.5}
+
+
+def test_dice_per_label_errors():
+    with pytest.raises(TypeError, match="labels_true must have dtype kind in 'biu'"):
+        dice_per_label(np.zeros((3, 3)), np.zeros((3, 3), int))
+    with pytest.raises(ValueError, match="labels_pred shape"):
+        dice_per_label(np.zeros((3, 3), int), np.zeros((3, 4), int))
+
+
+def _brute_force_threshold_dice(values, truth):
+    best = 0.0
+    for t in np.unique(values):
+        for pred in (values >= t, values <= t):
+            best = max(best, dice_coefficient(truth, pred))
+    return best
+
+
+def test_best_threshold_dice_matches_brute_force():
+    rng = np.random.default_rng(3)
+    truth = rng.random((12, 12)) > 0.7
+    image = truth * 1.0 + rng.normal(0, 0.6, truth.shape)
+    image = np.round(image, 1)  # ties: only cuts between distinct values count
+    result = best_threshold_dice(image, truth)
+    assert isinstance(result, ThresholdDice)
+    assert result.dice == pytest.approx(_brute_force_threshold_dice(image, truth))
+    side = image >= result.threshold if result.direction == "above" else image <= result.threshold
+    assert dice_coefficient(truth, side) == pytest.approx(result.dice)
+
+
+def test_best_threshold_dice_dark_object_and_region():
+    image = np.array([[0.9, 0.1, 0.8], [0.2, 0.9, 0.5]])
+    truth = image < 0.3  # a dark object
+    assert best_threshold_dice(image, truth, direction="below") == (1.0, 0.2, "below")
+    assert best_threshold_dice(image, truth, direction="above").dice < 1.0
+    region = np.array([[1, 1, 0], [1, 1, 0]], bool)
+    assert best_threshold_dice(image, truth, mask=region).dice == 1.0
+    assert best_threshold_dice(image, np.zeros_like(truth)).dice == 0.0
+
+
+def test_best_threshold_dice_errors():
+    image, truth = np.zeros((3, 3)), np.zeros((3, 3), bool)
+    with pytest.raises(ValueError, match="direction must be one of"):
+        best_threshold_dice(image, truth, direction="up")
+    with pytest.raises(ValueError, match="mask_true shape"):
+        best_threshold_dice(image, np.zeros((2, 3), bool))
+    with pytest.raises(ValueError, match="mask must contain at least one True voxel"):
+        best_threshold_dice(image, truth, mask=np.zeros((3, 3), bool))
+    with pytest.raises(ValueError, match="image must contain only finite values"):
+        best_threshold_dice(np.full((3, 3), np.nan), truth)
+
+
+def test_relative_volume_difference():
+    a = _cube()  # 64 voxels
+    assert relative_volume_difference(a, np.roll(a, 6, axis=0)) == 0.0  # disjoint, same size
+    b = a.copy()
+    b[0, 0, 0] = True
+    assert relative_volume_difference(a, b) == pytest.approx(1 / 64)
+    assert relative_volume_difference(b, a) == pytest.approx(-1 / 65)
+    with pytest.raises(ValueError, match="mask_true must not be empty"):
+        relative_volume_difference(np.zeros_like(a), a)
 
 
 def test_dice_known_overlap():
@@ -178,6 +255,78 @@ def test_empty_masks_distances():
         assert f(empty, empty) == 0.0
         assert f(empty, cube) == math.inf
         assert f(cube, empty) == math.inf
+
+
+def test_surface_dice_hand_and_tolerance():
+    a = np.zeros((10, 10), bool)
+    a[2:6, 2:6] = True
+    b = np.roll(a, 2, axis=1)  # 2 columns = 2 mm
+    assert surface_dice(a, b, tolerance_mm=2.0) == 1.0
+    # at 0 mm only coinciding surface pixels agree: rows 2 and 5, columns 4-5, of each
+    # square (4 + 4 of the 12 + 12 surface pixels)
+    assert surface_dice(a, b, tolerance_mm=0.0) == pytest.approx(8 / 24)
+    # with 3 mm columns the same shift is 6 mm
+    assert surface_dice(a, b, tolerance_mm=2.0, spacing_mm=(1.0, 3.0)) < 1.0
+    assert surface_dice(a, a, tolerance_mm=0.0) == 1.0
+
+
+def test_surface_dice_empty_and_errors():
+    empty = np.zeros((6, 6, 6), bool)
+    cube = _cube((6, 6, 6), (1, 1, 1), 3)
+    assert surface_dice(empty, empty, tolerance_mm=1.0) == 1.0
+    assert surface_dice(cube, empty, tolerance_mm=1.0) == 0.0
+    with pytest.raises(ValueError, match="tolerance_mm must be finite and >= 0"):
+        surface_dice(cube, cube, tolerance_mm=-1.0)
+
+
+def test_cropping_keeps_values_for_masks_touching_the_border():
+    # Masks on the volume's edge: the crop must pad, not cut, the surface
+    a = np.zeros((20, 20, 20), bool)
+    a[:8, :10, 5:] = True
+    b = np.zeros_like(a)
+    b[:6, 2:12, 7:] = True
+    # reference: this module's uncropped surface definition, on the zero-padded masks
+    sa = _surface(np.pad(a, 1))[1:-1, 1:-1, 1:-1]
+    sb = _surface(np.pad(b, 1))[1:-1, 1:-1, 1:-1]
+    spacing = (2.0, 1.0, 0.5)
+    ref_ab = ndimage.distance_transform_edt(~sb, sampling=spacing)[sa]
+    ref_ba = ndimage.distance_transform_edt(~sa, sampling=spacing)[sb]
+    d_ab, d_ba = surface_distances(a, b, spacing)
+    np.testing.assert_allclose(np.sort(d_ab), np.sort(ref_ab))
+    np.testing.assert_allclose(np.sort(d_ba), np.sort(ref_ba))
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # MONAI 1.6 warns about its own call
+def test_surface_metrics_match_monai():
+    torch = pytest.importorskip("torch")
+    monai_metrics = pytest.importorskip("monai.metrics")
+    rng = np.random.default_rng(0)
+    a = _sphere((40, 44, 36), (18, 20, 17), 11) | (rng.random((40, 44, 36)) > 0.999)
+    b = _sphere((40, 44, 36), (21, 22, 15), 9)
+    spacing = (1.5, 0.8, 1.2)
+    ta, tb = (torch.from_numpy(m[None, None]) for m in (a, b))
+    # MONAI's metrics take (y_pred, y); ours take (mask_true, mask_pred)
+    expected_hd95 = monai_metrics.compute_hausdorff_distance(
+        tb, ta, percentile=95, spacing=spacing
+    ).item()
+    expected_hd = monai_metrics.compute_hausdorff_distance(tb, ta, spacing=spacing).item()
+    expected_assd = monai_metrics.compute_average_surface_distance(
+        tb, ta, symmetric=True, spacing=spacing
+    ).item()
+    expected_nsd = monai_metrics.compute_surface_dice(
+        torch.cat([1 - tb.int(), tb.int()], 1),
+        torch.cat([1 - ta.int(), ta.int()], 1),
+        class_thresholds=[2.0],
+        spacing=spacing,
+    ).item()
+    assert hd95(a, b, spacing_mm=spacing) == pytest.approx(expected_hd95, abs=1e-5)
+    assert hausdorff_distance(a, b, spacing_mm=spacing) == pytest.approx(expected_hd, abs=1e-5)
+    assert average_symmetric_surface_distance(a, b, spacing_mm=spacing) == pytest.approx(
+        expected_assd, abs=1e-5
+    )
+    assert surface_dice(a, b, tolerance_mm=2.0, spacing_mm=spacing) == pytest.approx(
+        expected_nsd, abs=1e-6
+    )
 
 
 # --- bad inputs (masks) --------------------------------------------------------------

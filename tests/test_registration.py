@@ -186,3 +186,55 @@ def test_tre_rejects_bad_inputs():
         target_registration_error(ident, np.eye(4), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="transform_est must be 2D like transform_true, got 3D"):
         target_registration_error(sitk.TranslationTransform(2), ident, np.zeros((1, 2)))
+
+
+# --- failed registrations must not look like results (issue 10, item 1) ------------
+
+
+def test_non_overlapping_images_raise_instead_of_returning_identity():
+    blob = _blob()
+    far = to_sitk(blob, origin_mm=(500.0, 500.0))  # 500 mm away: no voxel in common
+    for metric in ("mean_squares", "mutual_information", "correlation"):
+        with pytest.raises(ValueError, match="do not overlap under the initial transform"):
+            register_linear(to_sitk(blob), far, kind="translation", metric=metric)
+
+
+def test_overlap_lost_during_registration_raises():
+    # a wild first step carries the moving image off the fixed one: ITK would return the
+    # start transform with a metric value of 1.8e308 or raise a C++ error
+    blob = _blob()
+    with pytest.raises(ValueError, match="lost the overlap|registration of moving to fixed"):
+        register_linear(
+            to_sitk(blob),
+            to_sitk(np.roll(blob, 5, axis=1)),
+            kind="translation",
+            metric="mean_squares",
+            learning_rate_mm=1e6,
+            shrink_factors=(1,),
+            smoothing_sigmas_mm=(0.0,),
+        )
+
+
+@pytest.mark.parametrize("bins", [0, 1, 5, 7])
+def test_too_few_histogram_bins_are_refused(bins):
+    fixed = to_sitk(_blob())
+    with pytest.raises(ValueError, match=f"histogram_bins must be >= 8, got {bins}"):
+        register_linear(fixed, fixed, histogram_bins=bins)
+
+
+@pytest.mark.parametrize("metric", ["mean_squares", "correlation", "mutual_information"])
+def test_constant_image_is_refused(metric):
+    fixed = to_sitk(_blob())
+    with pytest.raises(ValueError, match=r"moving is constant \(every voxel 1\)"):
+        register_linear(fixed, to_sitk(np.ones((48, 56))), metric=metric)
+    with pytest.raises(ValueError, match=r"fixed is constant \(every voxel 0\)"):
+        register_linear(to_sitk(np.zeros((48, 56))), fixed, metric=metric)
+
+
+def test_iteration_limit_is_reported_as_not_converged():
+    fixed = to_sitk(_blob())
+    moving = resample(fixed, sitk.TranslationTransform(2, (2.0, 1.0)))
+    capped = register_linear(fixed, moving, kind="translation", metric="mean_squares", iterations=2)
+    assert not capped.converged and "Maximum number of iterations" in capped.stop_condition
+    full = register_linear(fixed, moving, kind="translation", metric="mean_squares")
+    assert full.converged, full.stop_condition

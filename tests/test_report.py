@@ -25,3 +25,7 @@ def test_plain_value_leaves_other_objects():
 def test_glue_rejects_names_the_markdown_role_cannot_use():
     with pytest.raises(ValueError, match="name must be a valid identifier"):
         glue("psnr-median", 1.0)
+
+
+def test_glue_accepts_exercise_labels_for_the_self_check():
+    glue("ex-06-bias-sigma", np.float64(0.5))  # no kernel here: records nothing visible

@@ -66,7 +66,7 @@ def test_region_grow_stays_within_tolerance_and_connected():
             [9.0, 9.0, 9.0, 1.0],
         ]
     )
-    region = region_grow(image, (0, 0), tolerance=0.5)
+    region = region_grow(image, seed_index=(0, 0), tolerance=0.5)
     # three connected pixels near 1.0; the right column is similar but not connected
     expected = np.zeros((3, 4), bool)
     expected[0, 0] = expected[0, 1] = expected[1, 0] = True
@@ -75,26 +75,28 @@ def test_region_grow_stays_within_tolerance_and_connected():
 
 def test_region_grow_connectivity_2_crosses_diagonals():
     image = np.array([[1.0, 0.0], [0.0, 1.0]])
-    assert region_grow(image, (0, 0), tolerance=0.1).sum() == 1
-    assert region_grow(image, (0, 0), tolerance=0.1, connectivity=2).sum() == 2
+    assert region_grow(image, seed_index=(0, 0), tolerance=0.1).sum() == 1
+    assert region_grow(image, seed_index=(0, 0), tolerance=0.1, connectivity=2).sum() == 2
 
 
 def test_region_grow_tolerance_zero_and_large():
     image = np.array([[1.0, 2.0], [3.0, 4.0]])
-    assert region_grow(image, (0, 0), tolerance=0).sum() == 1
-    assert region_grow(image, (0, 0), tolerance=10).all()
+    assert region_grow(image, seed_index=(0, 0), tolerance=0).sum() == 1
+    assert region_grow(image, seed_index=(0, 0), tolerance=10).all()
 
 
 def test_region_grow_errors():
     image = np.zeros((4, 4))
-    with pytest.raises(ValueError, match="seed must have 2 indices"):
-        region_grow(image, (1,), tolerance=1)
-    with pytest.raises(ValueError, match="seed must lie inside image"):
-        region_grow(image, (4, 0), tolerance=1)
+    with pytest.raises(TypeError, match="positional argument"):
+        region_grow(image, (0, 0), tolerance=1)  # keyword-only: the index cannot be mistaken
+    with pytest.raises(ValueError, match="seed_index must have 2 indices"):
+        region_grow(image, seed_index=(1,), tolerance=1)
+    with pytest.raises(ValueError, match="seed_index must lie inside image"):
+        region_grow(image, seed_index=(4, 0), tolerance=1)
     with pytest.raises(ValueError, match="tolerance must be finite and >= 0"):
-        region_grow(image, (0, 0), tolerance=-1)
+        region_grow(image, seed_index=(0, 0), tolerance=-1)
     with pytest.raises(ValueError, match="connectivity must be in 1..2"):
-        region_grow(image, (0, 0), tolerance=1, connectivity=3)
+        region_grow(image, seed_index=(0, 0), tolerance=1, connectivity=3)
 
 
 # --- largest_component ------------------------------------------------------------------

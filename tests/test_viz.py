@@ -81,3 +81,21 @@ def test_overlay_errors(ax):
         viz.show_overlay(np.zeros((6, 6)), np.full((6, 6), 2), ax=ax)
     with pytest.raises(ValueError, match="alpha must lie in \\[0, 1\\]"):
         viz.show_overlay(np.zeros((6, 6)), np.zeros((6, 6), bool), ax=ax, alpha=2)
+
+
+def test_set_style_uses_the_colour_blind_safe_cycle_and_sharp_figures():
+    import matplotlib as mpl
+
+    from miakit.viz import OKABE_ITO
+
+    viz.set_style()
+    assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == list(OKABE_ITO)
+    assert mpl.rcParams["savefig.dpi"] >= 150
+
+
+def test_describe_figure_falls_back_to_axis_labels():
+    fig, ax = plt.subplots()
+    ax.set_xlabel("dose")
+    ax.set_ylabel("noise SD (HU)")
+    assert viz.describe_figure(fig) == "Figure. Panel: noise SD (HU) against dose"
+    plt.close(fig)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
 
 import numpy as np
 
 __all__: list[str] = []
+
+#: What every ``rng`` argument of miakit accepts: a Generator (used as is), an int seed
+#: or None (fresh entropy); functions pass it to :func:`numpy.random.default_rng`.
+RNGLike = np.random.Generator | int | None
 
 
 def as_array(
@@ -72,10 +78,15 @@ def as_spacing(spacing: object, ndim: int, name: str = "spacing_mm") -> tuple[fl
     """Voxel spacing: a positive scalar (isotropic) or one positive value per axis."""
     if spacing is None:
         return (1.0,) * ndim
-    if np.isscalar(spacing):
-        values: Sequence[float] = (float(spacing),) * ndim  # type: ignore[arg-type]
-    else:
-        values = tuple(float(s) for s in spacing)  # type: ignore[union-attr]
+    try:
+        if np.ndim(spacing) == 0:
+            values: Sequence[float] = (float(spacing),) * ndim  # type: ignore[arg-type]
+        else:
+            values = tuple(float(s) for s in spacing)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a number or one number per axis, got {spacing!r}"
+        ) from None
     if len(values) != ndim:
         raise ValueError(f"{name} must have {ndim} values (one per axis), got {len(values)}")
     if not all(np.isfinite(v) and v > 0 for v in values):
@@ -117,11 +128,88 @@ def probability(value: float, name: str) -> float:
     return number
 
 
+def at_most(value: float, name: str, limit: float, why: str) -> None:
+    """Cap an option whose work or memory grows with its value (no unbounded calls)."""
+    if value > limit:
+        raise ValueError(f"{name} must be <= {limit:g} ({why}), got {value!r}")
+
+
 def choice(value: str, name: str, options: Sequence[str]) -> str:
-    """One of a fixed set of strings."""
+    """One of a fixed set of strings (or other hashable options)."""
+    kinds = tuple({type(o) for o in options})
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        shown = f"{type(value).__name__} {value!r}"[:80]
+        raise TypeError(f"{name} must be one of {sorted(options)}, got {shown}")
     if value not in options:
         raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
     return value
+
+
+def flag(value: bool, name: str) -> bool:
+    """A boolean switch: True or False (not any truthy value such as ``"no"``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}"[:120])
+    return bool(value)
+
+
+def as_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """A NumPy Generator from None, a seed (int >= 0 or list of them) or a Generator."""
+    if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if (
+        isinstance(rng, (list, tuple))
+        and rng
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in rng
+        )
+    ):
+        return np.random.default_rng(list(rng))  # a seed sequence such as [seed, k]
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be None, an integer seed or a numpy Generator, got {rng!r}"[:120]
+        )
+    if rng < 0:
+        raise ValueError(f"{name} seed must be >= 0, got {rng}")
+    return np.random.default_rng(int(rng))
+
+
+def finite_array(value: object, name: str) -> np.ndarray:
+    """A real scalar or array with finite values, as float64 (any number of dimensions)."""
+    array = as_array(value, name, kind="buif")
+    array = array.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values, found NaN or inf")
+    return array
+
+
+def as_path(value: object, name: str) -> Path:
+    """A non-empty str or path-like, as a Path."""
+    if not isinstance(value, (str, PathLike)):
+        raise TypeError(f"{name} must be a str or path-like, got {type(value).__name__}")
+    if str(value).strip() == "":
+        raise ValueError(f"{name} must not be empty, got {value!r}")
+    return Path(value)
+
+
+MAX_VOXELS = 2**27  # 134 million voxels: 1 GiB as float64
+
+
+def shape_of(value: object, name: str, *, ndim: tuple[int, ...] = (2, 3)) -> tuple[int, ...]:
+    """An image shape: a tuple of positive integers, within :data:`MAX_VOXELS` voxels."""
+    try:
+        dims = tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple of integers, got {value!r}") from None
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims):
+        raise TypeError(f"{name} must be a tuple of integers, got {value!r}")
+    if len(dims) not in ndim or min(dims) < 1:
+        expected = " or ".join(f"{d}D" for d in ndim)
+        raise ValueError(f"{name} must be {expected} with positive sizes, got {value!r}")
+    if float(np.prod([float(d) for d in dims])) > MAX_VOXELS:
+        raise ValueError(f"{name} must have at most {MAX_VOXELS} voxels, got {value!r}")
+    return tuple(int(d) for d in dims)
 
 
 def positive_int(value: int, name: str, *, minimum: int = 1) -> int:

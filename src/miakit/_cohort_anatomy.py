@@ -64,7 +64,9 @@ def _sphere_directions(n: int = 2000) -> np.ndarray:
     i = np.arange(n) + 0.5
     phi = np.arccos(1 - 2 * i / n)
     theta = np.pi * (1 + 5**0.5) * i
-    return np.stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], axis=1)
+    out = np.stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], axis=1)
+    out.setflags(write=False)  # cached: shared by every caller
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +182,9 @@ def template_points(
 @lru_cache(maxsize=8)
 def _channels_last(spacing_mm: float) -> np.ndarray:
     maps = smoothed_maps(spacing_mm)
-    return np.ascontiguousarray(np.moveaxis(maps, 0, -1)).reshape(-1, 3)
+    table = np.ascontiguousarray(np.moveaxis(maps, 0, -1)).reshape(-1, 3)
+    table.setflags(write=False)  # cached: shared by every caller
+    return table
 
 
 def sample_tissues(points_mm: np.ndarray, spacing_mm: float) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import choice
+from ._checks import choice, positive
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cohort import CohortVolume
@@ -84,6 +84,7 @@ def export_dicom_series(
     patient_id: str | None = None,
     institution_name: str | None = None,
     study_date: dt.date = dt.date(2024, 3, 4),
+    slice_thickness_mm: float | None = None,
 ) -> list[Path]:
     """Write one contrast as an MR DICOM series (one file per axial slice).
 
@@ -97,9 +98,15 @@ def export_dicom_series(
         A rendered contrast.
     patient_name, patient_id, institution_name : str or None
         Synthetic identifying attributes; ``None`` derives fictitious ones from the
-        subject id (for the de-identification chapter; no real person).
+        subject id (for the de-identification chapter; no real person). Any string,
+        including ``""``, is written as given.
     study_date : datetime.date
         Date of time point 0; later time points are one year later each.
+    slice_thickness_mm : float or None
+        ``SliceThickness``, the width of the excited slab; ``None`` writes the slice
+        spacing. A larger value describes overlapping slices (for example 3 mm thick
+        every 2 mm); ``SpacingBetweenSlices`` and the positions always follow the
+        volume's spacing.
 
     Returns
     -------
@@ -111,7 +118,7 @@ def export_dicom_series(
     TypeError
         If ``volume`` is not a rendered volume.
     ValueError
-        If ``contrast`` was not rendered.
+        If ``contrast`` was not rendered or ``slice_thickness_mm`` is not positive.
 
     Notes
     -----
@@ -119,7 +126,8 @@ def export_dicom_series(
     series (``value = stored * slope + intercept``), so intensities round-trip to within
     half a slope. Geometry follows DICOM LPS: ``ImageOrientationPatient`` is
     ``[1, 0, 0, 0, 1, 0]`` (rows go to patient left, columns to posterior) and
-    ``ImagePositionPatient`` is the centre of the first pixel of each slice. UIDs are
+    ``ImagePositionPatient`` is the centre of the first pixel of each slice;
+    ``PixelSpacing`` is (row spacing, column spacing) = (dy, dx). UIDs are
     derived deterministically with ``pydicom.uid.generate_uid(entropy_srcs=...)``.
 
     Examples
@@ -131,11 +139,17 @@ def export_dicom_series(
     >>> ds = pydicom.dcmread(files[0])
     >>> len(files), ds.Modality, [float(v) for v in ds.PixelSpacing]
     (16, 'MR', [12.0, 12.0])
+    >>> files = export_dicom_series(vol, tempfile.mkdtemp(), patient_name="", slice_thickness_mm=18)
+    >>> ds = pydicom.dcmread(files[0])
+    >>> str(ds.PatientName), float(ds.SliceThickness), float(ds.SpacingBetweenSlices)
+    ('', 18.0, 12.0)
     """
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
     _check_volume(volume, contrast)
+    if slice_thickness_mm is not None:
+        slice_thickness_mm = positive(slice_thickness_mm, "slice_thickness_mm")
     meta = volume.metadata
     sid, seed = int(meta["subject_id"]), int(meta.get("seed", 0))
     timepoint = int(meta.get("timepoint", 0))
@@ -152,7 +166,13 @@ def export_dicom_series(
     study_uid = generate_uid(entropy_srcs=[*key, str(timepoint), "study"])
     series_uid = generate_uid(entropy_srcs=[*key, str(timepoint), contrast, "series"])
     frame_uid = generate_uid(entropy_srcs=[*key, str(timepoint), "frame"])
-    name = patient_name or f"{_LAST_NAMES[sid % 8]}^{_FIRST_NAMES[(sid // 8) % 8]}"
+    if patient_name is None:
+        patient_name = f"{_LAST_NAMES[sid % 8]}^{_FIRST_NAMES[(sid // 8) % 8]}"
+    if patient_id is None:
+        patient_id = f"VC{seed:02d}-{sid:05d}"
+    if institution_name is None:
+        institution_name = f"Virtual Hospital Site {meta['site']}"
+    thickness = sz if slice_thickness_mm is None else slice_thickness_mm
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -165,12 +185,12 @@ def export_dicom_series(
         ds = Dataset()
         ds.file_meta = file_meta
         ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, sop_uid
-        ds.PatientName = name
-        ds.PatientID = patient_id or f"VC{seed:02d}-{sid:05d}"
+        ds.PatientName = patient_name
+        ds.PatientID = patient_id
         ds.PatientBirthDate = birth.strftime("%Y%m%d")
         ds.PatientSex = str(meta["sex"])
         ds.PatientAge = f"{int(round(float(meta['age']))):03d}Y"
-        ds.InstitutionName = institution_name or f"Virtual Hospital Site {meta['site']}"
+        ds.InstitutionName = institution_name
         ds.ReferringPhysicianName = "Smith^Alex"
         ds.StudyDate = ds.SeriesDate = ds.ContentDate = date.strftime("%Y%m%d")
         ds.StudyTime = ds.SeriesTime = "093000"
@@ -187,7 +207,8 @@ def export_dicom_series(
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
         ds.SliceLocation = round(z, 6)
         ds.PixelSpacing = [round(sy, 6), round(sx, 6)]
-        ds.SliceThickness = ds.SpacingBetweenSlices = round(sz, 6)
+        ds.SliceThickness = round(thickness, 6)
+        ds.SpacingBetweenSlices = round(sz, 6)
         ds.Rows, ds.Columns = array.shape[1], array.shape[2]
         ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
         ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0

@@ -85,7 +85,9 @@ def site_bias_coef(site: str) -> np.ndarray:
     coef[0, 0, 0] = 0.0
     z, y, x = anat.grid_axes((24, 24, 24))
     spread = anat.basis_field(coef, z, y, x).std()
-    return coef / spread
+    out = coef / spread
+    out.setflags(write=False)  # cached: shared by every caller
+    return out
 
 
 def bias_field(site: str, z: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -154,6 +156,8 @@ def hard_labels(fractions: np.ndarray, lesion_mask: np.ndarray) -> np.ndarray:
 def check_contrasts(contrasts: Sequence[str]) -> tuple[str, ...]:
     if isinstance(contrasts, str):
         contrasts = (contrasts,)
+    if not isinstance(contrasts, (Sequence, np.ndarray)):
+        raise TypeError(f"contrasts must be a sequence of contrast names, got {contrasts!r}"[:120])
     contrasts = tuple(contrasts)
     if len(contrasts) == 0 or len(set(contrasts)) != len(contrasts):
         raise ValueError(f"contrasts must be non-empty and without repeats, got {contrasts}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_image, choice, positive
+from ._checks import as_image, choice, finite, positive
 
 __all__ = ["WINDOW_PRESETS", "apply_window", "window_preset"]
 
@@ -64,7 +64,8 @@ def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndar
     Raises
     ------
     ValueError
-        If ``width`` is not positive or ``image_hu`` is not 2D/3D or not finite.
+        If ``width`` is not positive, ``level`` is not finite, or ``image_hu`` is not
+        2D/3D or not finite.
 
     Notes
     -----
@@ -80,5 +81,5 @@ def apply_window(image_hu: np.ndarray, *, level: float, width: float) -> np.ndar
     """
     image = as_image(image_hu, "image_hu")
     width = positive(width, "width")
-    level = float(level)
+    level = finite(level, "level")
     return np.clip((image - (level - width / 2)) / width, 0.0, 1.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_image, as_mask, positive, positive_int, same_shape
+from ._checks import as_array, as_image, as_mask, at_most, flag, positive, positive_int, same_shape
 
 __all__ = ["cnr", "entropy", "mse", "psnr", "snr", "ssim"]
 
@@ -150,7 +150,7 @@ def ssim(
     if min(a.shape) < 7:
         raise ValueError(f"image_true must be at least 7 voxels along every axis, got {a.shape}")
     value, ssim_map = structural_similarity(a, b, data_range=r, full=True)
-    if return_map:
+    if flag(return_map, "return_map"):
         return float(value), ssim_map
     return float(value)
 
@@ -281,8 +281,8 @@ def entropy(
     Raises
     ------
     ValueError
-        If the image is empty or has NaN/inf, ``bins`` < 1, or ``value_range`` is not
-        increasing.
+        If the image is empty or has NaN/inf, ``bins`` < 1 or > 2**20, or
+        ``value_range`` is not finite and increasing.
 
     Notes
     -----
@@ -301,12 +301,20 @@ def entropy(
     if not np.all(np.isfinite(x)):
         raise ValueError("image must contain only finite values, found NaN or inf")
     n_bins = positive_int(bins, "bins")
+    at_most(n_bins, "bins", 2**20, "a histogram finer than the data says nothing more")
     if value_range is None:
         lo, hi = float(x.min()), float(x.max())
     else:
-        lo, hi = (float(v) for v in value_range)
-        if not hi > lo:
-            raise ValueError(f"value_range must be increasing (low, high), got {value_range!r}")
+        try:
+            lo, hi = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"value_range must be two numbers (low, high), got {value_range!r}"
+            ) from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise ValueError(
+                f"value_range must be increasing and finite (low, high), got {value_range!r}"
+            )
     if hi == lo:
         return 0.0
     counts, _ = np.histogram(x, bins=n_bins, range=(lo, hi))

@@ -10,9 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import as_array, choice, positive_int, probability
-
-_Seed = np.random.Generator | int | None
+from ._checks import RNGLike, as_array, as_rng, choice, positive_int, probability
 
 
 def image_to_kspace(image: np.ndarray) -> np.ndarray:
@@ -84,7 +82,7 @@ def undersample_kspace(
     factor: int,
     center_fraction: float = 0.08,
     pattern: Literal["random", "equispaced"] = "random",
-    rng: _Seed = None,
+    rng: RNGLike = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Keep about one phase-encoding line (row) in ``factor``, always the central ones.
 
@@ -138,6 +136,6 @@ def undersample_kspace(
     else:
         candidates = np.flatnonzero(~rows)
         size = n_keep - int(rows.sum())
-        rows[np.random.default_rng(rng).choice(candidates, size=size, replace=False)] = True
+        rows[as_rng(rng).choice(candidates, size=size, replace=False)] = True
     mask = np.broadcast_to(rows[:, None], array.shape).copy()
     return np.where(mask, array, 0), mask

@@ -9,8 +9,8 @@ whatever the order of calls.
 The generative model (book page *The virtual cohort*):
 
 1. **Anatomy**: template CSF/GM/WM fractions (CSF = brain mask - GM - WM), sampled at
-   ``c + (p - c) / head_scale`` (head size: 1.03 for ``"M"``, 0.97 for ``"F"``, times a
-   2 % random factor), pulled towards the ventricles by ``atrophy(age)`` (ventricle
+   ``c + (p - c) / head_scale`` (head size: 1.018 for ``"M"``, 0.982 for ``"F"``, so
+   mean brain volume differs by about 11 % between the sexes, times a 2 % random factor), pulled towards the ventricles by ``atrophy(age)`` (ventricle
    growth) with a matching fraction of GM turned into CSF (cortical thinning), then
    displaced by a random low-frequency cosine field (about 2 mm).
 2. **Lesions** (label 1): either one tumour-like irregular blob (radius 6-16 mm, with
@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import _cohort_anatomy as anat
 from . import _cohort_render as rnd
-from ._checks import choice, positive_int, probability
+from ._checks import MAX_VOXELS, at_most, choice, positive_int, probability
 from ._cohort_export import export_dicom_series, export_nifti
 from ._cohort_render import CONTRASTS, INTENSITY, SITES, SiteProfile
 from ._cohort_subject import VISIT_YEARS, Subject, make_subject, pick_site
@@ -95,6 +95,16 @@ class CohortSlices:
         return int(self.images.shape[0])
 
 
+_MAX_TIMEPOINT = 10
+"""Last yearly visit the longitudinal model covers (lesion growth, atrophy)."""
+
+
+def _check_timepoint(timepoint: int) -> int:
+    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    at_most(timepoint, "timepoint", _MAX_TIMEPOINT, "the longitudinal model covers 10 visits")
+    return timepoint
+
+
 def render_volume(
     subject: Subject,
     *,
@@ -113,7 +123,7 @@ def render_volume(
     shape : tuple of 3 int
         Grid (Z, Y, X), each in [16, 512]; spacing is ``192 / shape`` mm.
     timepoint : int
-        Visit number >= 0 (one year apart): lesions grow, atrophy advances slightly.
+        Visit number in 0..10 (one year apart): lesions grow, atrophy advances slightly.
 
     Returns
     -------
@@ -128,7 +138,8 @@ def render_volume(
     TypeError
         If ``subject`` is not a :class:`Subject` or ``timepoint`` not an integer.
     ValueError
-        For an unknown contrast, a bad ``shape`` or a negative ``timepoint``.
+        For an unknown contrast, a bad ``shape``, a ``timepoint`` outside 0..10 or one
+        that would make the subject older than 100.
 
     Examples
     --------
@@ -142,7 +153,10 @@ def render_volume(
         raise TypeError(f"subject must be a Subject from make_subject, got {type(subject)}")
     contrasts = rnd.check_contrasts(contrasts)
     shape = rnd.check_shape(shape)
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
+    if subject.age + VISIT_YEARS * timepoint > 100.0:
+        age = subject.age + VISIT_YEARS * timepoint
+        raise ValueError(f"timepoint {timepoint} makes the subject {age:.0f} years old (> 100)")
     images, mask, labels, probs, spacing = rnd.render_slices(
         subject, shape, range(shape[0]), contrasts, timepoint
     )
@@ -201,7 +215,8 @@ def generate_slices(
     ------
     ValueError
         Bad sizes, prevalence outside [0, 1], unknown contrast or site, a bad
-        ``slice_range`` or more slices than the range holds.
+        ``slice_range``, more slices than the range holds, a ``timepoint`` outside
+        0..10, or more than 2**27 pixels in all.
 
     Notes
     -----
@@ -216,14 +231,25 @@ def generate_slices(
     [0, 0, 1, 1, 2, 2, 3, 3]
     """
     n_subjects = positive_int(n_subjects, "n_subjects")
+    size = positive_int(size, "size")
     size = rnd.check_shape((size, size, size))[0]
     n_slices = positive_int(slices_per_subject, "slices_per_subject")
+    seed = positive_int(seed, "seed", minimum=0)
     contrasts = rnd.check_contrasts(contrasts)
+    at_most(n_subjects * n_slices * len(contrasts) * size**2, "n_subjects * slices_per_subject"
+            " * len(contrasts) * size**2", MAX_VOXELS, "memory of the returned arrays")  # fmt: skip
     prevalence = probability(prevalence, "prevalence")
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
-    lo, hi = (float(v) for v in slice_range)
+    timepoint = _check_timepoint(timepoint)
+    try:
+        lo, hi = (float(v) for v in slice_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"slice_range must be two numbers (low, high), got {slice_range!r}"
+        ) from None
     if not 0.0 <= lo < hi <= 1.0:
         raise ValueError(f"slice_range must satisfy 0 <= low < high <= 1, got {slice_range}")
+    if sites is not None and (isinstance(sites, str) or not isinstance(sites, Sequence)):
+        raise TypeError(f"sites must be a sequence of site names or None, got {sites!r}"[:120])
     site_options = sorted(SITES) if sites is None else list(sites)
     if len(site_options) == 0:
         raise ValueError("sites must name at least one site, got an empty sequence")

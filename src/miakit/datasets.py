@@ -116,6 +116,10 @@ def dicom_file_path(name: str) -> Path:
     ------
     FileNotFoundError
         If no installed package ships a file of that name.
+    ValueError
+        If ``name`` is empty or holds a folder separator or a wildcard.
+    TypeError
+        If ``name`` is not a str.
 
     Examples
     --------
@@ -125,8 +129,12 @@ def dicom_file_path(name: str) -> Path:
     require_package("pydicom")
     from pydicom.data import get_testdata_file
 
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a file name (str), got {type(name).__name__}")
+    if name.strip() == "" or any(c in name for c in "*?[]/\\"):
+        raise ValueError(f"name must be a plain file name (no folder, no wildcard), got {name!r}")
     path = get_testdata_file(name, download=False)
-    if path is None:
+    if path is None or not Path(str(path)).is_file():
         hint = ""
         if importlib.util.find_spec("data_store") is None:
             hint = " (the large samples need `pip install pydicom-data`)"
@@ -150,10 +158,11 @@ def _mni152_cached(resolution_mm: int) -> MNITemplate:
     scale = np.where(total > 1, 1 / np.maximum(total, 1e-6), 1).astype(np.float32)
     gm, wm = gm * scale, wm * scale
     csf = np.clip(mask.astype(np.float32) - gm - wm, 0, 1)
-    for array in (t1, gm, wm, csf, mask):
-        array.setflags(write=False)
+    affine = np.array(t1_img.affine, dtype=np.float64)  # a copy: nibabel keeps its own
+    for array in (t1, gm, wm, csf, mask, affine):
+        array.setflags(write=False)  # cached and shared by every caller: read-only
     spacing = tuple(float(z) for z in t1_img.header.get_zooms()[:3])
-    return MNITemplate(t1, gm, wm, csf, mask, np.asarray(t1_img.affine), spacing)  # type: ignore[arg-type]
+    return MNITemplate(t1, gm, wm, csf, mask, affine, spacing)  # type: ignore[arg-type]
 
 
 def load_mni152(resolution_mm: Literal[1, 2] = 2) -> MNITemplate:

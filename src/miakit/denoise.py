@@ -11,13 +11,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 
-from ._checks import as_image, choice, positive, positive_int, same_shape
+from ._checks import as_image, at_most, choice, positive, positive_int, same_shape
 
-__all__ = ["DENOISERS", "DenoiserName", "TuningResult", "denoise", "tune_denoiser"]
+__all__ = [
+    "DENOISERS",
+    "DenoiserName",
+    "DenoiserParams",
+    "TuningResult",
+    "denoise",
+    "tune_denoiser",
+]
 
 DenoiserName = Literal[
     "gaussian",
@@ -31,6 +38,29 @@ DenoiserName = Literal[
 ]
 
 
+class DenoiserParams(TypedDict, total=False):
+    """Keyword parameters of :func:`denoise`, with their types (each method takes a subset).
+
+    ``sigma`` (gaussian), ``size`` (median), ``sigma_color`` and ``sigma_spatial``
+    (bilateral), ``weight`` (tv), ``sigma_scale`` (wavelet, wavelet_ti), ``max_shifts``
+    (wavelet_ti), ``h_over_sigma``, ``patch_size`` and ``patch_distance`` (nl_means),
+    ``conductance`` and ``n_iter`` (anisotropic_diffusion). See :func:`denoise`.
+    """
+
+    sigma: float
+    size: int
+    sigma_color: float
+    sigma_spatial: float
+    weight: float
+    sigma_scale: float
+    max_shifts: int
+    h_over_sigma: float
+    patch_size: int
+    patch_distance: int
+    conductance: float
+    n_iter: int
+
+
 def _estimated_sigma(image: np.ndarray) -> float:
     from skimage.restoration import estimate_sigma
 
@@ -38,16 +68,33 @@ def _estimated_sigma(image: np.ndarray) -> float:
     return max(float(estimate_sigma(image)), 1e-6)
 
 
+_WIDER = "a filter wider than the image only costs time"
+
+
+def _at_most_side(value: int, name: str, image: np.ndarray) -> int:
+    at_most(value, name, max(image.shape), _WIDER)
+    return value
+
+
+def _at_most_iterations(n_iter: int) -> int:
+    at_most(n_iter, "n_iter", 10_000, "each iteration is a pass over the image")
+    return n_iter
+
+
 def _gaussian(image: np.ndarray, *, sigma: float = 1.0) -> np.ndarray:
     from skimage.filters import gaussian
 
-    return gaussian(image, sigma=positive(sigma, "sigma"), preserve_range=True)
+    sigma = positive(sigma, "sigma")
+    at_most(sigma, "sigma", 4 * max(image.shape), _WIDER)
+    return gaussian(image, sigma=sigma, preserve_range=True)
 
 
 def _median(image: np.ndarray, *, size: int = 3) -> np.ndarray:
     from scipy.ndimage import median_filter
 
-    return median_filter(image, size=positive_int(size, "size"))
+    size = positive_int(size, "size")
+    at_most(size, "size", 2 * max(image.shape), _WIDER)
+    return median_filter(image, size=size)
 
 
 def _bilateral(
@@ -55,10 +102,12 @@ def _bilateral(
 ) -> np.ndarray:
     from skimage.restoration import denoise_bilateral
 
+    sigma_spatial = positive(sigma_spatial, "sigma_spatial")
+    at_most(sigma_spatial, "sigma_spatial", max(image.shape), _WIDER)
     return denoise_bilateral(
         image,
         sigma_color=positive(sigma_color, "sigma_color"),
-        sigma_spatial=positive(sigma_spatial, "sigma_spatial"),
+        sigma_spatial=sigma_spatial,
         channel_axis=None,
     )
 
@@ -92,6 +141,7 @@ def _wavelet_ti(image: np.ndarray, *, sigma_scale: float = 1.0, max_shifts: int 
     from skimage.restoration import cycle_spin, denoise_wavelet
 
     shifts = positive_int(max_shifts, "max_shifts")
+    at_most(shifts, "max_shifts", 16, "the work grows as (max_shifts + 1) ** ndim")
     # The noise sigma is estimated once, on the unshifted image, for every shift.
     settings = _wavelet_settings(image, sigma_scale)
     return cycle_spin(
@@ -114,8 +164,10 @@ def _nl_means(
         image,
         h=positive(h_over_sigma, "h_over_sigma") * sigma,
         sigma=sigma,
-        patch_size=positive_int(patch_size, "patch_size"),
-        patch_distance=positive_int(patch_distance, "patch_distance"),
+        patch_size=_at_most_side(positive_int(patch_size, "patch_size"), "patch_size", image),
+        patch_distance=_at_most_side(
+            positive_int(patch_distance, "patch_distance"), "patch_distance", image
+        ),
         fast_mode=True,
     )
 
@@ -131,7 +183,7 @@ def _anisotropic_diffusion(
         sitk.GetImageFromArray(image),
         timeStep=time_step,
         conductanceParameter=positive(conductance, "conductance"),
-        numberOfIterations=positive_int(n_iter, "n_iter"),
+        numberOfIterations=_at_most_iterations(positive_int(n_iter, "n_iter")),
     )
     return sitk.GetArrayFromImage(out).astype(np.float64)
 
@@ -149,7 +201,7 @@ DENOISERS: dict[str, Callable[..., np.ndarray]] = {
 """Denoiser name -> function ``f(image, **params)``; the keyword defaults are the
 "by-eye" settings a newcomer would try first."""
 
-_PARAMETERS: dict[str, tuple[str, ...]] = {
+_PARAMETERS: dict[DenoiserName, tuple[str, ...]] = {
     "gaussian": ("sigma",),
     "median": ("size",),
     "bilateral": ("sigma_color", "sigma_spatial"),
@@ -161,7 +213,9 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndarray:
+def denoise(
+    image: np.ndarray, method: DenoiserName, **params: Unpack[DenoiserParams]
+) -> np.ndarray:
     """Denoise a 2D or 3D grey image with a named classical method.
 
     Parameters
@@ -257,7 +311,19 @@ def denoise(image: np.ndarray, method: DenoiserName, **params: float) -> np.ndar
         )
     if method == "bilateral" and array.ndim != 2:
         raise ValueError(f"image must be 2D for method 'bilateral', got shape {array.shape}")
-    return np.asarray(DENOISERS[method](array, **params), dtype=np.float64)
+    out = np.asarray(DENOISERS[method](array, **params), dtype=np.float64)
+    return out.reshape(array.shape)  # some filters drop axes of length 1
+
+
+def _check_grid(grid: object) -> None:
+    if not isinstance(grid, Mapping):
+        raise TypeError(f"grid must be a mapping of parameter name to values, got {grid!r}"[:120])
+    sizes = []
+    for name, values in grid.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"grid[{name!r}] must be a sequence of values, got {values!r}"[:120])
+        sizes.append(len(values))
+    at_most(float(np.prod(sizes)), "grid size", 1000, "every grid point runs the denoiser")
 
 
 @dataclass(frozen=True)
@@ -268,28 +334,28 @@ class TuningResult:
     ----------
     method : str
         The denoiser tuned.
-    best_params : dict
-        The grid point with the highest score.
+    best_params : DenoiserParams
+        The grid point with the highest score (a dict of parameter name -> value).
     best_score : float
         Its score (dB for PSNR, unitless for SSIM).
-    scores : list of (dict, float)
+    scores : list of (DenoiserParams, float)
         Every grid point tried, in grid order, with its score.
     """
 
-    method: str
-    best_params: dict[str, float]
+    method: DenoiserName
+    best_params: DenoiserParams
     best_score: float
-    scores: list[tuple[dict[str, float], float]] = field(default_factory=list)
+    scores: list[tuple[DenoiserParams, float]] = field(default_factory=list)
 
 
 def tune_denoiser(
     image_true: np.ndarray,
     image_noisy: np.ndarray,
     method: DenoiserName,
-    grid: Mapping[str, Sequence[float]],
+    grid: Mapping[str, Sequence[float | int]],
     *,
+    data_range: float,
     metric: Literal["psnr", "ssim"] = "psnr",
-    data_range: float = 1.0,
 ) -> TuningResult:
     """Pick a denoiser's parameters by a metric over a small grid.
 
@@ -304,15 +370,18 @@ def tune_denoiser(
         Noise-free reference.
     image_noisy : ndarray, same shape as ``image_true``
         The noisy tuning image.
-    method : str
+    method : {'gaussian', 'median', 'bilateral', 'tv', 'wavelet', 'wavelet_ti', \
+'nl_means', 'anisotropic_diffusion'}
         A key of :data:`DENOISERS`.
     grid : mapping of str to sequence
         Parameter name -> candidate values, e.g. ``{"sigma": [0.5, 1, 2]}``; the grid is
         their Cartesian product.
+    data_range : float
+        Intensity range used by the metric (> 0; 1.0 for images scaled to [0, 1]).
+        Required, as in :func:`miakit.metrics.psnr` and :func:`miakit.metrics.ssim`: a
+        wrong range silently changes PSNR by a constant and makes SSIM close to 1.
     metric : {'psnr', 'ssim'}
         Score to maximise, from :mod:`miakit.metrics`.
-    data_range : float
-        Intensity range used by the metric (1.0 for images scaled to [0, 1]).
 
     Returns
     -------
@@ -336,7 +405,8 @@ def tune_denoiser(
     >>> clean = np.zeros((48, 48))
     >>> clean[12:36, 12:36] = 1.0
     >>> noisy = clean + rng.normal(0, 0.2, clean.shape)
-    >>> result = tune_denoiser(clean, noisy, "gaussian", {"sigma": [0.3, 1.0, 4.0]})
+    >>> grid = {"sigma": [0.3, 1.0, 4.0]}
+    >>> result = tune_denoiser(clean, noisy, "gaussian", grid, data_range=1.0)
     >>> result.best_params
     {'sigma': 1.0}
     >>> len(result.scores)
@@ -350,6 +420,7 @@ def tune_denoiser(
     choice(method, "method", list(DENOISERS))
     choice(metric, "metric", ["psnr", "ssim"])
     positive(data_range, "data_range")
+    _check_grid(grid)
     if len(grid) == 0:
         raise ValueError("grid must name at least one parameter, got an empty mapping")
     names = list(grid)
@@ -364,10 +435,13 @@ def tune_denoiser(
             raise ValueError(f"grid[{name!r}] must list at least one value, got none")
 
     score_fn = metrics.psnr if metric == "psnr" else metrics.ssim
-    scores: list[tuple[dict[str, float], float]] = []
+    scores: list[tuple[DenoiserParams, float]] = []
     for values in itertools.product(*(grid[name] for name in names)):
-        params = dict(zip(names, values, strict=True))
-        result = denoise(noisy, method, **params)
+        params: DenoiserParams = dict(zip(names, values, strict=True))  # type: ignore[assignment]
+        try:
+            result = denoise(noisy, method, **params)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"grid point {params}: {err}") from None
         scores.append((params, float(score_fn(truth, result, data_range=data_range))))
     best_params, best_score = max(scores, key=lambda item: item[1])
     return TuningResult(method, best_params, best_score, scores)

@@ -18,9 +18,9 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.pixels import apply_modality_lut
 
-from ._checks import choice, positive, positive_int
+from ._checks import as_path, choice, positive, positive_int
+from ._dicom_checks import check_inplane_drift, check_orientation, modality_values, pixel_spacing
 from ._dicom_header import header_table
 from ._dicom_window import WINDOW_PRESETS, apply_window, window_preset
 
@@ -107,14 +107,19 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
         If ``path`` does not exist.
     DicomError
         If the file is not DICOM, cannot be parsed, holds no pixel data, its pixels
-        cannot be decoded (truncated, invalid values), or it is not single-frame grey.
+        cannot be decoded (truncated, invalid values), or it is not single-frame grey
+        (PALETTE COLOR indices included); if RescaleSlope is 0, a rescale value or
+        ImagePositionPatient/ImageOrientationPatient is NaN or inf, or an RT dose grid
+        lacks DoseGridScaling.
 
     Notes
     -----
     The modality LUT gives physical values; for CT ``HU = stored * RescaleSlope +
     RescaleIntercept`` (DICOM PS3.3 C.11.1). No VOI LUT (window) is applied; MONOCHROME1
-    images show high values dark. Missing or zero PixelSpacing falls back to
-    ImagerPixelSpacing, else to 1 mm with a warning.
+    images show high values dark. RT dose grids are multiplied by DoseGridScaling
+    (units ``"Gy"`` or ``"relative"``). Missing, zero or NaN PixelSpacing falls back
+    to ImagerPixelSpacing (at the detector, so magnified) or else to 1 mm, each with
+    a warning.
 
     Examples
     --------
@@ -125,7 +130,7 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
     >>> float(image.pixels.min()), image.spacing_mm  # stored 128, intercept -1024
     (-896.0, (0.661468, 0.661468))
     """
-    path = Path(path)
+    path = as_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} is not an existing file")
     with warnings.catch_warnings():
@@ -140,24 +145,30 @@ def read_dicom(path: str | PathLike[str]) -> DicomImage:
             sop = getattr(dataset.get("SOPClassUID"), "name", "unknown SOP class")
             modality = dataset.get("Modality", "?")
             raise DicomError(f"{path.name}: has no pixel data (Modality {modality!r}, {sop})")
+        photometric = str(dataset.get("PhotometricInterpretation", ""))
+        if photometric == "PALETTE COLOR":
+            raise DicomError(
+                f"{path.name}: PhotometricInterpretation PALETTE COLOR stores indices into "
+                "a colour table, not intensities; use pydicom.pixels.apply_color_lut"
+            )
         try:
             stored = dataset.pixel_array
         except Exception as err:
             raise DicomError(f"{path.name}: pixel data cannot be decoded: {err}") from err
     if stored.ndim != 2:
-        shape = stored.shape
-        raise DicomError(f"{path.name}: expected a single-frame greyscale image, got {shape}")
-    pixels = np.asarray(apply_modality_lut(stored, dataset), dtype=np.float64)
-    spacing = _floats(dataset.get("PixelSpacing"), 2)
-    if spacing is None or min(spacing) <= 0:
-        spacing = _floats(dataset.get("ImagerPixelSpacing"), 2)
-    if spacing is None or min(spacing) <= 0:
-        warnings.warn(f"{path.name}: no valid pixel spacing, assuming 1 mm", stacklevel=2)
-        spacing = (1.0, 1.0)
+        shape, frames = stored.shape, dataset.get("NumberOfFrames", 1)
+        raise DicomError(
+            f"{path.name}: expected a single-frame greyscale image, got shape {shape} "
+            f"({frames} frame(s), PhotometricInterpretation {photometric!r})"
+        )
+    pixels, units = modality_values(stored, dataset, path.name)
+    spacing = pixel_spacing(dataset, path.name, stacklevel=2)
     modality = str(dataset.get("Modality", ""))
     position = _floats(dataset.get("ImagePositionPatient"), 3)
     orientation = _floats(dataset.get("ImageOrientationPatient"), 6)
-    units = "HU" if modality == "CT" else "arbitrary"
+    for keyword, value in (("ImagePositionPatient", position), ("ImageOrientationPatient", orientation)):  # fmt: skip
+        if value is not None and not np.all(np.isfinite(value)):
+            raise DicomError(f"{path.name}: {keyword} must be finite, got {list(value)}")
     return DicomImage(pixels, spacing, position, orientation, modality, units, dataset)  # type: ignore[arg-type]
 
 
@@ -182,17 +193,21 @@ def read_series(
     Raises
     ------
     ValueError
-        If fewer than 2 files are given or ``tolerance_mm`` is not positive.
+        If ``paths`` is an empty string, fewer than 2 files are given or
+        ``tolerance_mm`` is not positive.
     DicomError
         If a file is unreadable (see :func:`read_dicom`) or lacks position/orientation;
-        if files differ in SeriesInstanceUID, shape, pixel spacing or orientation; if two
-        slices share a position; or if slice gaps differ by more than ``tolerance_mm``.
+        if files differ in SeriesInstanceUID, shape, pixel spacing or orientation; if
+        the orientation cosines are not unit length or not orthogonal; if two slices
+        share a position; if slice gaps differ by more than ``tolerance_mm``; or if
+        positions drift within the slice plane (gantry tilt: a sheared volume).
 
     Notes
     -----
     The slice normal is ``n = r x c`` (row and column direction cosines of
     ImageOrientationPatient); slices are sorted by ``ImagePositionPatient . n``. File
-    names and InstanceNumber carry no geometry and are ignored. Gantry tilt is not handled.
+    names and InstanceNumber carry no geometry and are ignored. Gantry tilt is refused
+    rather than stacked into a wrongly shaped box.
 
     Examples
     --------
@@ -205,8 +220,13 @@ def read_series(
     [-1.2375, 1.2625, 3.7625, 6.2625, 8.7625]
     """
     tolerance_mm = positive(tolerance_mm, "tolerance_mm")
+    if isinstance(paths, (str, PathLike)) and str(paths).strip() == "":
+        raise ValueError(f"paths must name a folder or files, got {paths!r}")
     if isinstance(paths, (str, PathLike)):
         folder = Path(paths)
+    elif not isinstance(paths, Sequence) or not all(isinstance(p, (str, PathLike)) for p in paths):
+        raise TypeError(f"paths must be a folder or a sequence of file paths, got {paths!r}"[:150])
+    if isinstance(paths, (str, PathLike)):
         paths = [p for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else [folder]  # fmt: skip
     files = [Path(p) for p in paths]
     if len(files) < 2:
@@ -225,16 +245,22 @@ def read_series(
             exact = what in ("SeriesInstanceUID", "shape")
             if (value != ref) if exact else not np.allclose(value, ref, atol=tolerance_mm):  # type: ignore[arg-type]
                 raise DicomError(f"{f.name}: {what} {value} differs from {files[0].name} ({ref})")
-    row, col = np.array(first.orientation[:3]), np.array(first.orientation[3:])  # type: ignore[index]
+    row, col = check_orientation(first.orientation, files[0].name)  # type: ignore[arg-type]
     normal = np.cross(row, col)
+    normal /= np.linalg.norm(normal)
     projected = np.array([np.dot(im.position_mm, normal) for im in images])
     order = np.argsort(projected, kind="stable")
+    points = np.array([images[i].position_mm for i in order], dtype=np.float64)
+    check_inplane_drift(points, normal, [files[i].name for i in order], tolerance_mm)
     positions = projected[order]
     gaps = np.diff(positions)
     if np.any(gaps < tolerance_mm):
         k = int(np.argmin(gaps))
         pair = f"{files[order[k]].name} and {files[order[k + 1]].name}"
-        raise DicomError(f"{pair} share the slice position {positions[k]:.3f} mm")
+        raise DicomError(
+            f"{pair} share the slice position {positions[k]:.3f} mm (gap below "
+            f"tolerance_mm {tolerance_mm})"
+        )
     gap = float(np.median(gaps))
     if np.max(np.abs(gaps - gap)) > tolerance_mm:
         raise DicomError(
@@ -263,6 +289,8 @@ def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RA
 
     Raises
     ------
+    TypeError
+        If ``volume`` is not a DicomVolume.
     ValueError
         If ``convention`` is not ``"RAS"`` or ``"LPS"``.
 
@@ -281,6 +309,10 @@ def nifti_affine(volume: DicomVolume, *, convention: Literal["RAS", "LPS"] = "RA
            [  0.  ,   0.  ,   2.5 ,  -1.24],
            [  0.  ,   0.  ,   0.  ,   1.  ]])
     """
+    if not isinstance(volume, DicomVolume):
+        raise TypeError(
+            f"volume must be a DicomVolume (from read_series), got {type(volume).__name__}"
+        )
     choice(convention, "convention", ["RAS", "LPS"])
     dz, dy, dx = volume.spacing_mm
     affine = np.eye(4)

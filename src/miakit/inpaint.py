@@ -15,6 +15,9 @@ from ._checks import as_array, as_mask, positive_int, same_shape
 
 __all__ = ["inpaint_tv"]
 
+MAX_ITERATIONS = 100_000
+MAX_WORK = 200_000_000  # iterations x voxels of the hole's box: a few minutes on one core
+
 
 def _gradient(u: np.ndarray) -> np.ndarray:
     """Forward differences along every axis, zero across the last plane (Neumann)."""
@@ -52,8 +55,9 @@ def inpaint_tv(image: np.ndarray, mask: np.ndarray, *, n_iter: int = 500) -> np.
     mask : ndarray of bool, same shape as ``image``
         True where the image is missing and must be filled.
     n_iter : int
-        Number of primal-dual iterations (at least 1). Larger holes need more
+        Number of primal-dual iterations (1 to 100 000). Larger holes need more
         iterations to settle; the default suffices for holes of a few tens of pixels.
+        ``n_iter`` times the voxels in the hole's bounding box may not exceed 2e8.
 
     Returns
     -------
@@ -66,7 +70,8 @@ def inpaint_tv(image: np.ndarray, mask: np.ndarray, *, n_iter: int = 500) -> np.
     ValueError
         If ``image`` is not 2D or 3D or holds NaN or inf outside ``mask``, if ``mask`` is
         not binary or its shape differs from ``image``, if ``mask`` is empty (nothing to
-        fill) or covers every pixel (nothing to fill from), or if ``n_iter`` < 1.
+        fill) or covers every pixel (nothing to fill from), or if ``n_iter`` < 1 or
+        the work (``n_iter`` times the voxels of the hole's box) exceeds its cap.
     TypeError
         If ``image`` or ``mask`` is not numeric, or ``n_iter`` is not an integer.
 
@@ -128,6 +133,8 @@ def inpaint_tv(image: np.ndarray, mask: np.ndarray, *, n_iter: int = 500) -> np.
     if not np.all(np.isfinite(image[~mask])):
         raise ValueError("image must be finite outside mask, found NaN or inf at known pixels")
     n_iter = positive_int(n_iter, "n_iter")
+    if n_iter > MAX_ITERATIONS:
+        raise ValueError(f"n_iter must be <= {MAX_ITERATIONS}, got {n_iter}")
     n_missing = int(mask.sum())
     if n_missing == 0:
         raise ValueError("mask must mark at least one missing pixel, got an empty mask")
@@ -143,6 +150,11 @@ def inpaint_tv(image: np.ndarray, mask: np.ndarray, *, n_iter: int = 500) -> np.
         for idx, size in zip(where, mask.shape, strict=True)
     )
     hole = mask[box]
+    if n_iter * hole.size > MAX_WORK:
+        raise ValueError(
+            f"n_iter={n_iter} iterations over the hole's {hole.size}-voxel bounding box exceed "
+            f"the cap of {MAX_WORK:.0e} voxel-iterations; lower n_iter or fill smaller holes"
+        )
     known = image[box]
     # Start from the nearest known value: a fill that already respects the border.
     nearest = ndi.distance_transform_edt(hole, return_distances=False, return_indices=True)

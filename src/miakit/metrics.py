@@ -3,7 +3,9 @@
 Segmentation metrics compare a reference mask ``mask_true`` with a prediction
 ``mask_pred`` (2D or 3D, same shape). Distances are measured between the *surfaces*
 of the masks (their boundary voxels) in millimetres, honouring anisotropic voxel
-spacing. Image-quality metrics compare a reference image ``image_true`` with a test
+spacing; they are implemented in the private module ``miakit._surface`` (which crops
+both masks to their joint bounding box before the distance transforms) and re-exported
+here. Image-quality metrics compare a reference image ``image_true`` with a test
 image ``image_test`` (MSE, PSNR, SSIM) or summarise one image (SNR, CNR, entropy);
 they are implemented in the private module ``miakit._image_quality`` and re-exported
 here, their public home.
@@ -14,38 +16,47 @@ Empty masks, one convention for every metric in this module:
   find and nothing found"); distance metrics return 0.0 mm;
 * exactly one mask empty: Dice and Jaccard return 0.0; distance metrics return
   ``inf`` (there is no surface to measure to). No metric raises on empty masks.
+* surface Dice follows Dice (1.0 both empty, 0.0 one empty); the relative volume
+  difference needs a non-empty ``mask_true`` (it divides by its volume).
 
 Taught in chapters 05 (image quality) and 06 (segmentation) of the book.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import ndimage
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
 
-from ._checks import as_mask, as_spacing, finite, positive, same_shape
+import numpy as np
+
+from ._checks import as_array, as_mask, choice, finite, same_shape
 from ._image_quality import cnr, entropy, mse, psnr, snr, ssim
+from ._surface import (
+    average_symmetric_surface_distance,
+    hausdorff_distance,
+    hd95,
+    surface_dice,
+)
+from ._surface import mask_pair as _mask_pair
 
 __all__ = [
+    "ThresholdDice",
     "average_symmetric_surface_distance",
+    "best_threshold_dice",
     "cnr",
     "dice_coefficient",
+    "dice_per_label",
     "entropy",
     "hausdorff_distance",
     "hd95",
     "jaccard_index",
     "mse",
     "psnr",
+    "relative_volume_difference",
     "snr",
     "ssim",
+    "surface_dice",
 ]
-
-
-def _mask_pair(mask_true: object, mask_pred: object) -> tuple[np.ndarray, np.ndarray]:
-    a = as_mask(mask_true, "mask_true", ndim=(2, 3))
-    b = as_mask(mask_pred, "mask_pred", ndim=(2, 3))
-    same_shape(a, b, "mask_true", "mask_pred")
-    return a, b
 
 
 def dice_coefficient(
@@ -130,173 +141,181 @@ def jaccard_index(
     return int(np.logical_and(a, b).sum()) / union
 
 
-def _surface(mask: np.ndarray) -> np.ndarray:
-    """Boundary voxels: mask voxels with a face-neighbour outside the mask."""
-    structure = ndimage.generate_binary_structure(mask.ndim, 1)
-    eroded = ndimage.binary_erosion(mask, structure=structure, border_value=0)
-    return mask & ~eroded
-
-
-def _surface_distances(
-    a: np.ndarray, b: np.ndarray, spacing: tuple[float, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distances (mm) from each surface voxel of ``a`` to the surface of ``b``, and back."""
-    surf_a, surf_b = _surface(a), _surface(b)
-    dist_to_b = ndimage.distance_transform_edt(~surf_b, sampling=spacing)
-    dist_to_a = ndimage.distance_transform_edt(~surf_a, sampling=spacing)
-    return dist_to_b[surf_a], dist_to_a[surf_b]
-
-
-def _distance_inputs(
-    mask_true: object, mask_pred: object, spacing_mm: object
-) -> tuple[np.ndarray, np.ndarray, tuple[float, ...], float | None]:
-    """Checked masks and spacing, plus the answer for empty masks (None if both non-empty)."""
-    a, b = _mask_pair(mask_true, mask_pred)
-    spacing = as_spacing(spacing_mm, a.ndim, "spacing_mm")
-    empty_a, empty_b = not a.any(), not b.any()
-    if empty_a and empty_b:
-        return a, b, spacing, 0.0
-    if empty_a or empty_b:
-        return a, b, spacing, float("inf")
-    return a, b, spacing, None
-
-
-def hausdorff_distance(
-    mask_true: np.ndarray,
-    mask_pred: np.ndarray,
+def dice_per_label(
+    labels_true: np.ndarray,
+    labels_pred: np.ndarray,
     *,
-    spacing_mm: float | tuple[float, ...] | None = None,
-    percentile: float = 100.0,
-) -> float:
-    """Symmetric (percentile) Hausdorff distance between mask surfaces, in mm.
+    labels: Sequence[int] | None = None,
+    empty_score: float = 1.0,
+) -> dict[int, float]:
+    """Dice of each label of two label maps (one binary Dice per label value).
 
     Parameters
     ----------
-    mask_true, mask_pred : ndarray of shape (Y, X) or (Z, Y, X)
-        Reference and predicted masks, same shape.
-    spacing_mm : float or tuple of float, optional
-        Voxel size per axis in mm (axis order of the arrays); default 1 for every axis.
-    percentile : float, optional
-        100 gives the classical (maximum) Hausdorff distance; 95 gives HD95.
+    labels_true, labels_pred : ndarray of int, shape (Y, X) or (Z, Y, X)
+        Reference and predicted label maps, same shape.
+    labels : sequence of int, optional
+        Label values to score. Default: every value present in ``labels_true`` except 0
+        (background).
+    empty_score : float, optional
+        Dice when a label is absent from both maps (default 1.0, as
+        :func:`dice_coefficient`).
 
     Returns
     -------
-    float
-        Distance in mm. 0.0 if both masks are empty, ``inf`` if exactly one is.
-
-    Raises
-    ------
-    ValueError
-        If a mask is not 2D/3D or not binary, the shapes differ, the spacing is not
-        positive with one value per axis, or ``percentile`` is outside [0, 100].
-
-    Notes
-    -----
-    Surfaces are the mask voxels with a face-neighbour outside the mask. For each
-    surface voxel of one mask the Euclidean distance to the nearest surface voxel of the
-    other is computed with ``scipy.ndimage.distance_transform_edt(sampling=spacing_mm)``.
-    The result is :math:`\\max(P_q(d_{A\\to B}), P_q(d_{B\\to A}))` where :math:`P_q` is the
-    q-th percentile (linear interpolation), as in MONAI.
-
-    Examples
-    --------
-    >>> a = np.zeros((10, 10), bool); a[2:6, 2:6] = True
-    >>> b = np.roll(a, 2, axis=1)  # shifted by 2 columns of 3 mm
-    >>> hausdorff_distance(a, b, spacing_mm=(1.0, 3.0))
-    6.0
-    """
-    a, b, spacing, empty = _distance_inputs(mask_true, mask_pred, spacing_mm)
-    q = positive(percentile, "percentile", allow_zero=True)
-    if q > 100:
-        raise ValueError(f"percentile must lie in [0, 100], got {percentile!r}")
-    if empty is not None:
-        return empty
-    d_ab, d_ba = _surface_distances(a, b, spacing)
-    return float(max(np.percentile(d_ab, q), np.percentile(d_ba, q)))
-
-
-def hd95(
-    mask_true: np.ndarray,
-    mask_pred: np.ndarray,
-    *,
-    spacing_mm: float | tuple[float, ...] | None = None,
-) -> float:
-    """95th-percentile Hausdorff distance (mm): robust to a few outlying surface voxels.
-
-    Same as ``hausdorff_distance(..., percentile=95)``; see :func:`hausdorff_distance`
-    for how surfaces and distances are defined.
-
-    Parameters
-    ----------
-    mask_true, mask_pred : ndarray of shape (Y, X) or (Z, Y, X)
-        Reference and predicted masks (bool, or 0/1 numbers), same shape.
-    spacing_mm : float or tuple of float, optional
-        Voxel size per axis in mm (axis order of the arrays); default 1 for every axis.
-
-    Returns
-    -------
-    float
-        Distance in mm. 0.0 if both masks are empty, ``inf`` if exactly one is.
+    dict of int to float
+        ``{label: Dice}`` in the order of ``labels``.
 
     Raises
     ------
     TypeError
-        If a mask is None or has a non-numeric dtype.
+        If a label map is not an integer or boolean array.
     ValueError
-        If a mask is not 2D/3D, empty or not binary, the shapes differ, or the spacing
-        is not positive and finite with one value per axis.
+        If a label map is not 2D/3D or the shapes differ.
 
     Examples
     --------
-    >>> a = np.zeros((20, 20), bool); a[5:15, 5:15] = True
-    >>> b = a.copy(); b[0, 0] = True  # one far-away false-positive pixel
-    >>> round(hausdorff_distance(a, b), 2), hd95(a, b)
-    (7.07, 0.0)
+    >>> truth = np.array([[1, 1, 2, 2], [1, 1, 2, 2]])
+    >>> pred = np.array([[1, 1, 1, 2], [1, 1, 2, 2]])
+    >>> {k: round(v, 3) for k, v in dice_per_label(truth, pred).items()}
+    {1: 0.889, 2: 0.857}
     """
-    return hausdorff_distance(mask_true, mask_pred, spacing_mm=spacing_mm, percentile=95.0)
+    a = as_array(labels_true, "labels_true", ndim=(2, 3), kind="biu")
+    b = as_array(labels_pred, "labels_pred", ndim=(2, 3), kind="biu")
+    same_shape(a, b, "labels_true", "labels_pred")
+    if labels is None:
+        labels = [int(v) for v in np.unique(a) if v != 0]
+    return {int(k): dice_coefficient(a == k, b == k, empty_score=empty_score) for k in labels}
 
 
-def average_symmetric_surface_distance(
+class ThresholdDice(NamedTuple):
+    """Result of :func:`best_threshold_dice`."""
+
+    dice: float
+    threshold: float
+    direction: Literal["above", "below"]
+
+
+def best_threshold_dice(
+    image: np.ndarray,
     mask_true: np.ndarray,
-    mask_pred: np.ndarray,
     *,
-    spacing_mm: float | tuple[float, ...] | None = None,
-) -> float:
-    """Average symmetric surface distance (ASSD) between mask surfaces, in mm.
+    mask: np.ndarray | None = None,
+    direction: Literal["above", "below", "both"] = "both",
+) -> ThresholdDice:
+    """The highest Dice any single threshold reaches (an "oracle" threshold).
+
+    The threshold is chosen *using the truth*, so the result is an upper bound for every
+    method that thresholds this image, never a fair score of one.
 
     Parameters
     ----------
-    mask_true, mask_pred : ndarray of shape (Y, X) or (Z, Y, X)
-        Reference and predicted masks, same shape.
-    spacing_mm : float or tuple of float, optional
-        Voxel size per axis in mm; default 1 for every axis.
+    image : ndarray
+        Grey values (any shape, for example already restricted to the brain).
+    mask_true : ndarray of bool, same shape as ``image``
+        The true mask.
+    mask : ndarray of bool, same shape as ``image``, optional
+        Region searched and scored (outside it the prediction is empty and the truth is
+        ignored). Default: everywhere.
+    direction : {"above", "below", "both"}, default "both"
+        Predict ``image >= threshold`` (bright object), ``image <= threshold`` (dark
+        object), or try both.
 
     Returns
     -------
-    float
-        Distance in mm. 0.0 if both masks are empty, ``inf`` if exactly one is.
+    ThresholdDice
+        ``(dice, threshold, direction)``; the prediction is ``image >= threshold`` for
+        "above" and ``image <= threshold`` for "below". Dice is 0.0 (threshold NaN) if
+        ``mask_true`` is empty inside ``mask``.
 
     Raises
     ------
     ValueError
-        If a mask is not 2D/3D or not binary, the shapes differ, or the spacing is
-        not positive with one value per axis.
+        If the shapes differ, a mask is not binary, ``mask`` is empty, ``image`` is not
+        finite, or ``direction`` is not one of the three choices.
 
     Notes
     -----
-    :math:`\\mathrm{ASSD} = (\\sum_{a \\in S_A} d(a, S_B) + \\sum_{b \\in S_B} d(b, S_A))
-    / (|S_A| + |S_B|)` with surfaces :math:`S` defined as in :func:`hausdorff_distance`.
+    Exact and fast: the values are sorted once, and the Dice of every cut between two
+    distinct values comes from a cumulative sum of the truth, :math:`D_k = 2 h_k /
+    (|T| + k)` with :math:`h_k` true voxels among the :math:`k` brightest.
 
     Examples
     --------
-    >>> a = np.zeros((10, 10), bool); a[2:6, 2:6] = True
-    >>> b = np.zeros((10, 10), bool); b[2:6, 2:7] = True  # one column wider
-    >>> # 12 + 14 surface pixels; 2 of a's and 4 of b's lie 1 mm from the other surface
-    >>> average_symmetric_surface_distance(a, b)  # 6 / 26
-    0.2307...
+    >>> image = np.array([0.1, 0.2, 0.8, 0.9, 0.3])
+    >>> truth = np.array([False, True, True, True, False])
+    >>> best_threshold_dice(image, truth)  # >= 0.2 takes 3 true and 1 false: 2*3/(3+4)
+    ThresholdDice(dice=0.857..., threshold=0.2, direction='above')
     """
-    a, b, spacing, empty = _distance_inputs(mask_true, mask_pred, spacing_mm)
-    if empty is not None:
-        return empty
-    d_ab, d_ba = _surface_distances(a, b, spacing)
-    return float((d_ab.sum() + d_ba.sum()) / (d_ab.size + d_ba.size))
+    values = as_array(image, "image", kind="buif").astype(np.float64, copy=False)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("image must contain only finite values, found NaN or inf")
+    truth = as_mask(mask_true, "mask_true")
+    same_shape(values, truth, "image", "mask_true")
+    choice(direction, "direction", ("above", "below", "both"))
+    if mask is not None:
+        region = as_mask(mask, "mask")
+        same_shape(values, region, "image", "mask")
+        if not region.any():
+            raise ValueError("mask must contain at least one True voxel, got an empty mask")
+        values, truth = values[region], truth[region]
+    values, truth = values.ravel(), truth.ravel()
+    n_true = int(truth.sum())
+    if n_true == 0:
+        return ThresholdDice(0.0, float("nan"), "above")
+    best = ThresholdDice(-1.0, float("nan"), "above")
+    sides: tuple[Literal["above", "below"], ...] = (
+        ("above", "below") if direction == "both" else (direction,)  # type: ignore[assignment]
+    )
+    for side in sides:
+        order = np.argsort(-values if side == "above" else values, kind="stable")
+        ranked = values[order]
+        hits = np.cumsum(truth[order])
+        # Only cuts between distinct values can be made by a threshold
+        cut = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))
+        dice = 2.0 * hits[cut] / (n_true + cut + 1)
+        k = int(np.argmax(dice))
+        if dice[k] > best.dice:
+            best = ThresholdDice(float(dice[k]), float(ranked[cut[k]]), side)
+    return best
+
+
+def relative_volume_difference(mask_true: np.ndarray, mask_pred: np.ndarray) -> float:
+    """Signed relative volume difference ``(|pred| - |true|) / |true|``.
+
+    Parameters
+    ----------
+    mask_true, mask_pred : ndarray of shape (Y, X) or (Z, Y, X)
+        Reference and predicted masks, same shape; ``mask_true`` must not be empty.
+
+    Returns
+    -------
+    float
+        0 for equal volumes, > 0 for over-segmentation (e.g. 0.1 = 10 % too large).
+
+    Raises
+    ------
+    ValueError
+        If a mask is not 2D/3D or not binary, the shapes differ, or ``mask_true`` is
+        empty.
+
+    Notes
+    -----
+    Volume agreement says nothing about *where* the voxels are: a mask shifted off the
+    structure has a relative volume difference of 0 and a Dice of 0. Report it next to
+    an overlap and a distance metric, for volumetry (lesion load, atrophy).
+
+    Examples
+    --------
+    >>> a = np.zeros((4, 4), bool); a[:2] = True  # 8 pixels
+    >>> relative_volume_difference(a, np.roll(a, 2, axis=0))  # disjoint, same size
+    0.0
+    >>> b = a.copy(); b[2, :2] = True  # 10 pixels
+    >>> relative_volume_difference(a, b)
+    0.25
+    """
+    a, b = _mask_pair(mask_true, mask_pred)
+    n_true = int(a.sum())
+    if n_true == 0:
+        raise ValueError("mask_true must not be empty (the volume difference divides by it)")
+    return (int(b.sum()) - n_true) / n_true

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._checks import as_image, choice, finite, positive, probability
+from ._checks import RNGLike, as_image, as_rng, choice, finite, positive, probability
 
 __all__ = [
     "NoiseKind",
@@ -38,9 +38,7 @@ def _non_negative_image(image: object, name: str) -> np.ndarray:
     return array
 
 
-def add_gaussian_noise(
-    image: np.ndarray, *, sigma: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_gaussian_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) -> np.ndarray:
     """Add zero-mean Gaussian (normal) noise of standard deviation ``sigma``.
 
     Parameters
@@ -74,13 +72,11 @@ def add_gaussian_noise(
     """
     array = as_image(image, "image")
     sigma = positive(sigma, "sigma", allow_zero=True)
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     return array + generator.normal(0.0, sigma, size=array.shape)
 
 
-def add_poisson_noise(
-    image: np.ndarray, *, peak_counts: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_poisson_noise(image: np.ndarray, *, peak_counts: float, rng: RNGLike = None) -> np.ndarray:
     """Photon-counting (Poisson) noise: fewer counts give a noisier image.
 
     Parameters
@@ -120,7 +116,7 @@ def add_poisson_noise(
     """
     array = _non_negative_image(image, "image")
     peak_counts = positive(peak_counts, "peak_counts")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     maximum = float(array.max())
     if maximum == 0:
         return array.copy()
@@ -128,9 +124,7 @@ def add_poisson_noise(
     return generator.poisson(array * scale).astype(np.float64) / scale
 
 
-def add_rician_noise(
-    image: np.ndarray, *, sigma: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_rician_noise(image: np.ndarray, *, sigma: float, rng: RNGLike = None) -> np.ndarray:
     """Magnitude-MRI noise: Gaussian noise on the real and imaginary channels, then ``abs``.
 
     Parameters
@@ -173,7 +167,7 @@ def add_rician_noise(
     """
     array = _non_negative_image(image, "image")
     sigma = positive(sigma, "sigma", allow_zero=True)
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     real = array + generator.normal(0.0, sigma, size=array.shape)
     imaginary = generator.normal(0.0, sigma, size=array.shape)
     return np.hypot(real, imaginary)
@@ -185,7 +179,7 @@ def add_salt_and_pepper_noise(
     amount: float,
     salt_value: float | None = None,
     pepper_value: float | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Impulse noise: a fraction ``amount`` of pixels set to a bright or dark extreme.
 
@@ -226,7 +220,7 @@ def add_salt_and_pepper_noise(
     amount = probability(amount, "amount")
     salt = float(array.max()) if salt_value is None else finite(salt_value, "salt_value")
     pepper = float(array.min()) if pepper_value is None else finite(pepper_value, "pepper_value")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     draw = generator.random(array.shape)
     noisy = array.copy()
     noisy[draw < amount / 2] = pepper
@@ -234,9 +228,7 @@ def add_salt_and_pepper_noise(
     return noisy
 
 
-def add_speckle_noise(
-    image: np.ndarray, *, looks: float = 1, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+def add_speckle_noise(image: np.ndarray, *, looks: float = 1, rng: RNGLike = None) -> np.ndarray:
     """Multiplicative speckle of coherent imaging (ultrasound, OCT, SAR), in intensity.
 
     Parameters
@@ -275,7 +267,7 @@ def add_speckle_noise(
     """
     array = _non_negative_image(image, "image")
     looks = positive(looks, "looks")
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     return array * generator.gamma(shape=looks, scale=1.0 / looks, size=array.shape)
 
 
@@ -293,7 +285,7 @@ def add_noise(
     kind: NoiseKind,
     level: float,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: RNGLike = None,
 ) -> np.ndarray:
     """Add noise of one of the five models, with ``level`` as the model's main parameter.
 
@@ -335,4 +327,11 @@ def add_noise(
         "salt_and_pepper": add_salt_and_pepper_noise,
         "speckle": add_speckle_noise,
     }
-    return functions[kind](image, rng=rng, **{_LEVEL_NAMES[kind]: level})  # type: ignore[operator]
+    inner = _LEVEL_NAMES[kind]
+    try:
+        return functions[kind](image, rng=rng, **{inner: level})  # type: ignore[operator]
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        if message.startswith(f"{inner} "):  # name the argument the caller passed
+            raise type(err)(f"level (the {inner} of {kind} noise){message[len(inner) :]}") from None
+        raise

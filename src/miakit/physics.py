@@ -15,7 +15,17 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 from skimage.transform import iradon, radon
 
-from ._checks import as_array, as_image, choice, positive, positive_int
+from ._checks import (
+    RNGLike,
+    as_array,
+    as_image,
+    as_rng,
+    at_most,
+    choice,
+    finite_array,
+    positive,
+    positive_int,
+)
 from ._mri_kspace import image_to_kspace, kspace_to_image, undersample_kspace
 
 __all__ = [
@@ -31,7 +41,6 @@ __all__ = [
 ]
 
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
-_Seed = np.random.Generator | int | None
 
 
 def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
@@ -60,7 +69,7 @@ def hu_from_mu(mu_per_cm: np.ndarray | float, *, mu_water_per_cm: float) -> np.n
     array([-1000.,     0.,  1000.])
     """
     mu_water = positive(mu_water_per_cm, "mu_water_per_cm")
-    return 1000.0 * (as_array(mu_per_cm, "mu_per_cm", kind="buif") - mu_water) / mu_water
+    return 1000.0 * (finite_array(mu_per_cm, "mu_per_cm") - mu_water) / mu_water
 
 
 def mu_from_hu(hu: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
@@ -91,7 +100,7 @@ def mu_from_hu(hu: np.ndarray | float, *, mu_water_per_cm: float) -> np.ndarray:
     array([0. , 0.2])
     """
     mu_water = positive(mu_water_per_cm, "mu_water_per_cm")
-    return mu_water * (1.0 + as_array(hu, "hu", kind="buif") / 1000.0)
+    return mu_water * (1.0 + finite_array(hu, "hu") / 1000.0)
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ def simulate_ct_scan(
     incident_photons: float | None = None,
     pixel_size_cm: float = 0.1,
     filter_name: Literal["ramp", "shepp-logan", "cosine", "hamming", "hann"] | None = "ramp",
-    rng: _Seed = None,
+    rng: RNGLike = None,
 ) -> CTScan:
     """Simulate a parallel-beam CT scan of an attenuation map and reconstruct it by FBP.
 
@@ -173,6 +182,7 @@ def simulate_ct_scan(
     if np.any(mu[(yy - centre) ** 2 + (xx - centre) ** 2 > centre**2] != 0):
         raise ValueError("image_mu must be zero outside the inscribed circle (pad it first)")
     n_views = positive_int(n_views, "n_views")
+    at_most(n_views, "n_views", 10_000, "the work grows with views x pixels")
     pixel_size_cm = positive(pixel_size_cm, "pixel_size_cm")
     if filter_name is not None:
         choice(filter_name, "filter_name", ["ramp", "shepp-logan", "cosine", "hamming", "hann"])
@@ -180,7 +190,8 @@ def simulate_ct_scan(
     line_integrals = radon(mu, theta=theta, circle=True) * pixel_size_cm
     if incident_photons is not None:
         photons = positive(incident_photons, "incident_photons")
-        generator = np.random.default_rng(rng)
+        at_most(photons, "incident_photons", 1e15, "Poisson sampling limit")
+        generator = as_rng(rng)
         counts = generator.poisson(photons * np.exp(-line_integrals))
         line_integrals = np.log(photons / np.maximum(counts, 1))
     reconstruction = iradon(
@@ -219,7 +230,8 @@ def spin_echo_signal(
     Raises
     ------
     ValueError
-        If ``pd`` is negative, a relaxation time is not positive, or TE >= TR.
+        If ``pd`` is negative or not finite, a relaxation time is not positive, the
+        three do not broadcast together, or TE >= TR.
 
     Notes
     -----
@@ -238,6 +250,15 @@ def spin_echo_signal(
         as_array(v, n, kind="buif").astype(np.float64)
         for v, n in ((pd, "pd"), (t1_ms, "t1_ms"), (t2_ms, "t2_ms"))
     )
+    try:
+        np.broadcast_shapes(density.shape, t1.shape, t2.shape)
+    except ValueError:
+        shapes = f"{density.shape}, {t1.shape}, {t2.shape}"
+        raise ValueError(
+            f"pd, t1_ms and t2_ms must broadcast together, got shapes {shapes}"
+        ) from None
+    if not np.all(np.isfinite(density)):
+        raise ValueError("pd must contain only finite values, found NaN or inf")
     if np.any(density < 0):
         raise ValueError(f"pd must be >= 0, got minimum {density.min():.4g}")
     for name, values in (("t1_ms", t1), ("t2_ms", t2)):
@@ -247,7 +268,7 @@ def spin_echo_signal(
 
 
 def simulate_pet(
-    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: _Seed = None
+    activity: np.ndarray, *, counts: float, fwhm_px: float, rng: RNGLike = None
 ) -> np.ndarray:
     """Blur an activity map by a Gaussian point-spread function, then add counting noise.
 
@@ -292,6 +313,8 @@ def simulate_pet(
     if image.max() == 0:
         raise ValueError("activity must not be all zero")
     total, fwhm = positive(counts, "counts"), positive(fwhm_px, "fwhm_px", allow_zero=True)
+    at_most(total, "counts", 1e15, "Poisson sampling limit")
+    at_most(fwhm, "fwhm_px", 4 * max(image.shape), "a blur wider than the image erases it")
     blurred = gaussian_filter(image, sigma=fwhm / _FWHM_PER_SIGMA, mode="constant").clip(0)
     scale = total / blurred.sum()
-    return np.random.default_rng(rng).poisson(blurred * scale).astype(np.float64) / scale
+    return as_rng(rng).poisson(blurred * scale).astype(np.float64) / scale

@@ -19,7 +19,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ._checks import as_array, choice, positive, positive_int, probability
-from ._sitk_convert import from_sitk, mask_points_mm, to_sitk
+from .sitk_io import from_sitk, mask_points_mm, to_sitk
 
 __all__ = [
     "RegistrationResult",
@@ -57,12 +57,17 @@ class RegistrationResult:
         Optimizer iterations at the finest level.
     stop_condition : str
         The optimizer's reason for stopping.
+    converged : bool
+        False when the finest level stopped at the iteration limit instead of reaching a
+        small step or a flat metric: the result may still be far from the optimum, so
+        check this field before using the transform.
     """
 
     transform: sitk.Transform
     metric_value: float
     iterations: int
     stop_condition: str
+    converged: bool = True
 
 
 def register_linear(
@@ -99,8 +104,10 @@ def register_linear(
         Maximum gradient-descent iterations per level.
     sampling_fraction : float in (0, 1]
         Fraction of fixed voxels sampled at random (with ``seed``) to evaluate the metric.
-    histogram_bins : int
-        Joint-histogram bins for mutual information.
+    histogram_bins : int >= 8
+        Joint-histogram bins for mutual information. Mattes' estimator spends two bins at
+        each end on its B-spline Parzen window, so fewer than 8 leave it (almost) nothing
+        to measure: with 5 or fewer it returns zero and stops at the start point.
     learning_rate_mm : float
         First step of the optimizer, roughly the largest voxel shift (mm) per iteration;
         the step halves whenever the gradient changes direction.
@@ -117,6 +124,7 @@ def register_linear(
     Returns
     -------
     RegistrationResult
+        Check ``converged``: False means the iteration limit stopped the finest level.
 
     Raises
     ------
@@ -124,7 +132,11 @@ def register_linear(
         If ``fixed`` or ``moving`` is not a SimpleITK image.
     ValueError
         If the dimensions differ or are not 2/3, ``kind`` or ``metric`` is unknown, the
-        pyramid lists differ in length, or ``sampling_fraction`` is not in (0, 1].
+        pyramid lists differ in length, ``sampling_fraction`` is not in (0, 1],
+        ``histogram_bins`` is below 8, ``fixed`` or ``moving`` is constant (nothing to
+        align), the images do not overlap under the initial transform, or the
+        registration lost the overlap on the way (SimpleITK would return the start
+        transform with a metric value of about 1.8e308, or raise a C++ error).
 
     Notes
     -----
@@ -140,8 +152,8 @@ def register_linear(
     >>> fixed = to_sitk(blob)
     >>> moving = to_sitk(np.roll(blob, 3, axis=1))  # moved 3 px along x
     >>> result = register_linear(fixed, moving, kind="translation", metric="mean_squares")
-    >>> [round(v, 1) for v in result.transform.GetParameters()]
-    [3.0, 0.0]
+    >>> [round(v, 1) for v in result.transform.GetParameters()], result.converged
+    ([3.0, 0.0], True)
     """
     for name, image in (("fixed", fixed), ("moving", moving)):
         if not isinstance(image, sitk.Image):
@@ -165,9 +177,16 @@ def register_linear(
     learning_rate_mm = positive(learning_rate_mm, "learning_rate_mm")
     threads = positive_int(threads, "threads")
     seed = positive_int(seed, "seed", minimum=1)
+    histogram_bins = positive_int(histogram_bins, "histogram_bins", minimum=8)
 
     fixed_f = sitk.Cast(fixed, sitk.sitkFloat32)
     moving_f = sitk.Cast(moving, sitk.sitkFloat32)
+    for name, image in (("fixed", fixed_f), ("moving", moving_f)):
+        low, high = _value_range(image)
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"{name} must contain only finite values, got range {low}..{high}")
+        if low == high:
+            raise ValueError(f"{name} is constant (every voxel {low:g}): there is nothing to align")
     if initial_transform is None:
         model = {
             "translation": sitk.TranslationTransform(dim),
@@ -204,13 +223,57 @@ def register_linear(
     method.SetSmoothingSigmasPerLevel(list(smoothing_sigmas_mm))
     method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     method.SetInitialTransform(initial_transform, inPlace=False)
-    transform = method.Execute(fixed_f, moving_f)
+    overlap = _overlap_fraction(fixed_f, moving_f, initial_transform)
+    if overlap == 0:
+        raise ValueError(
+            "fixed and moving do not overlap under the initial transform (none of the "
+            "sampled fixed voxels maps inside moving): align their centres or pass an "
+            "initial_transform"
+        )
+    try:
+        transform = method.Execute(fixed_f, moving_f)
+    except RuntimeError as error:
+        detail = str(error).strip().splitlines()[-1]
+        raise ValueError(
+            f"registration of moving to fixed failed (initial overlap {overlap:.0%}): {detail}"
+        ) from None
+    metric_value = float(method.GetMetricValue())
+    if not np.isfinite(metric_value) or abs(metric_value) > 1e300:
+        raise ValueError(
+            "registration lost the overlap of fixed and moving (no valid voxel pairs, "
+            f"metric value {metric_value:.3g}); initial overlap was {overlap:.0%}"
+        )
+    stop_condition = method.GetOptimizerStopConditionDescription()
     return RegistrationResult(
         transform=transform,
-        metric_value=float(method.GetMetricValue()),
+        metric_value=metric_value,
         iterations=int(method.GetOptimizerIteration()),
-        stop_condition=method.GetOptimizerStopConditionDescription(),
+        stop_condition=stop_condition,
+        converged="Maximum number of iterations" not in stop_condition,
     )
+
+
+def _value_range(image: sitk.Image) -> tuple[float, float]:
+    stats = sitk.MinimumMaximumImageFilter()
+    stats.Execute(image)
+    return float(stats.GetMinimum()), float(stats.GetMaximum())
+
+
+def _overlap_fraction(
+    fixed: sitk.Image, moving: sitk.Image, transform: sitk.Transform, n_points: int = 1000
+) -> float:
+    """Fraction of (up to ``n_points``) fixed voxel centres mapped inside ``moving``."""
+    size = np.array(fixed.GetSize())
+    step = max(1, int(np.ceil((size.prod() / n_points) ** (1 / len(size)))))
+    axes = [np.arange(0, n, step) for n in size]
+    index = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(size))
+    upper = np.array(moving.GetSize()) - 0.5
+    inside = 0
+    for idx in index:
+        point = fixed.TransformIndexToPhysicalPoint([int(i) for i in idx])
+        mapped = moving.TransformPhysicalPointToContinuousIndex(transform.TransformPoint(point))
+        inside += bool(np.all(np.array(mapped) >= -0.5) and np.all(np.array(mapped) <= upper))
+    return inside / len(index)
 
 
 def resample(

@@ -8,9 +8,14 @@ parse. :func:`glue` converts NumPy scalars to Python numbers first.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 __all__ = ["glue", "plain_value"]
+
+# an exercise's label: its single-valued answer is glued under it for the self-check
+_EXERCISE = re.compile(r"^ex-[0-9]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def plain_value(value: object) -> object:
@@ -51,7 +56,9 @@ def glue(name: str, value: object, display: bool = False) -> None:
     Parameters
     ----------
     name : str
-        Key used in the markdown role; unique within the notebook.
+        Key used in the markdown role; unique within the notebook. An exercise label
+        (``"ex-06-bias-sigma"``) is allowed too: an exercise whose answer is one number
+        or choice glues it under its label for the student edition's self-check.
     value : object
         The computed value (number, string, figure, DataFrame ...).
     display : bool
@@ -62,8 +69,10 @@ def glue(name: str, value: object, display: bool = False) -> None:
     >>> import numpy as np
     >>> glue("mean_hu", np.float64(-999.5))  # no kernel here: records nothing visible
     """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name must be a valid identifier string, got {name!r}")
+    if not isinstance(name, str) or not (name.isidentifier() or _EXERCISE.match(name)):
+        raise ValueError(
+            f"name must be a valid identifier string or an exercise label, got {name!r}"
+        )
     from myst_nb import glue as _myst_glue
 
     _myst_glue(name, plain_value(value), display=display)

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage import filters, measure, morphology, segmentation
 
-from ._checks import as_image, as_mask, positive, positive_int, same_shape
+from ._checks import as_image, as_mask, at_most, flag, positive, positive_int, same_shape
 
 __all__ = [
     "clean_mask",
@@ -38,7 +38,9 @@ def multi_otsu_tissues(
         Region in which the thresholds are computed and labels assigned (for example
         the brain mask). Everything outside gets label 0. Default: the whole image.
     classes : int, default 3
-        Number of classes (>= 2), for example CSF, grey and white matter on T1w.
+        Number of classes (2 to 5), for example CSF, grey and white matter on T1w.
+        The threshold search is exhaustive over 256 histogram bins, so its work grows
+        like ``256 ** (classes - 1)``: 5 classes take seconds, 6 would take minutes.
 
     Returns
     -------
@@ -49,7 +51,8 @@ def multi_otsu_tissues(
     ------
     ValueError
         If ``image`` is not 2D/3D or not finite, ``mask`` has another shape or is not
-        binary, ``classes`` < 2, or the mask holds fewer distinct values than classes.
+        binary, ``classes`` is not in 2..5, or the mask holds fewer distinct values than
+        classes.
     TypeError
         If ``classes`` is not an integer.
 
@@ -73,6 +76,8 @@ def multi_otsu_tissues(
     """
     image = as_image(image, "image")
     classes = positive_int(classes, "classes", minimum=2)
+    if classes > 5:
+        raise ValueError(f"classes must be <= 5 (the search grows as 256**(classes-1)), got {classes}")  # fmt: skip
     if mask is None:
         mask = np.ones(image.shape, dtype=bool)
     mask = as_mask(mask, "mask")
@@ -81,7 +86,8 @@ def multi_otsu_tissues(
     n_distinct = np.unique(values).size
     if n_distinct < classes:
         raise ValueError(
-            f"mask must cover at least classes={classes} distinct grey values, got {n_distinct}"
+            f"image values inside mask must take at least classes={classes} distinct values, "
+            f"got {n_distinct}"
         )
     thresholds = filters.threshold_multiotsu(values, classes=classes)
     labels = np.zeros(image.shape, dtype=np.uint8)
@@ -91,22 +97,23 @@ def multi_otsu_tissues(
 
 def region_grow(
     image: np.ndarray,
-    seed: tuple[int, ...],
     *,
+    seed_index: tuple[int, ...],
     tolerance: float,
     connectivity: int = 1,
 ) -> np.ndarray:
-    """Grow a region from a seed over connected pixels within ``tolerance`` of the seed value.
+    """Grow a region from a seed pixel over connected pixels within ``tolerance`` of it.
 
     Parameters
     ----------
     image : ndarray of shape (Y, X) or (Z, Y, X)
         Grey values; must be finite.
-    seed : tuple of int
-        Index of the seed pixel, one entry per axis of ``image``.
+    seed_index : tuple of int
+        Array index of the seed pixel (row, column[, ...]; not mm), one entry per axis
+        of ``image``, for example a reader's click.
     tolerance : float
-        Pixels with ``|image - image[seed]| <= tolerance`` that connect to the seed join
-        the region (same units as ``image``); must be >= 0.
+        Pixels with ``|image - image[seed_index]| <= tolerance`` that connect to the
+        seed join the region (same units as ``image``); must be >= 0.
     connectivity : int, default 1
         1 = faces only (4-/6-neighbourhood), up to ``image.ndim`` (8-/26-neighbourhood).
 
@@ -117,8 +124,8 @@ def region_grow(
     Raises
     ------
     ValueError
-        If ``seed`` has the wrong length or lies outside the image, ``tolerance`` is
-        negative, or ``connectivity`` is not in 1..``image.ndim``.
+        If ``seed_index`` has the wrong length or lies outside the image, ``tolerance``
+        is negative, or ``connectivity`` is not in 1..``image.ndim``.
 
     Notes
     -----
@@ -129,24 +136,24 @@ def region_grow(
     Examples
     --------
     >>> image = np.array([[1.0, 1.1, 5.0], [1.2, 5.0, 5.0], [5.0, 5.0, 1.0]])
-    >>> region_grow(image, (0, 0), tolerance=0.5).astype(int)
+    >>> region_grow(image, seed_index=(0, 0), tolerance=0.5).astype(int)
     array([[1, 1, 0],
            [1, 0, 0],
            [0, 0, 0]])
     """
     image = as_image(image, "image")
     tolerance = positive(tolerance, "tolerance", allow_zero=True)
-    seed_index = tuple(int(s) for s in seed)
-    if len(seed_index) != image.ndim:
+    index = tuple(int(s) for s in seed_index)
+    if len(index) != image.ndim:
         raise ValueError(
-            f"seed must have {image.ndim} indices (one per axis of image), got {len(seed_index)}"
+            f"seed_index must have {image.ndim} indices (one per axis of image), got {len(index)}"
         )
-    if any(not 0 <= s < n for s, n in zip(seed_index, image.shape, strict=True)):
-        raise ValueError(f"seed must lie inside image of shape {image.shape}, got {seed_index}")
+    if any(not 0 <= s < n for s, n in zip(index, image.shape, strict=True)):
+        raise ValueError(f"seed_index must lie inside image of shape {image.shape}, got {index}")
     connectivity = positive_int(connectivity, "connectivity")
     if connectivity > image.ndim:
         raise ValueError(f"connectivity must be in 1..{image.ndim}, got {connectivity}")
-    return segmentation.flood(image, seed_index, tolerance=tolerance, connectivity=connectivity)
+    return segmentation.flood(image, index, tolerance=tolerance, connectivity=connectivity)
 
 
 def largest_component(mask: np.ndarray, *, connectivity: int = 1) -> np.ndarray:
@@ -236,6 +243,8 @@ def clean_mask(
     """
     mask = as_mask(mask, "mask", ndim=(2, 3))
     radius = positive_int(opening_radius, "opening_radius", minimum=0)
+    at_most(radius, "opening_radius", max(mask.shape), "a disk wider than the mask erases it")
+    fill_holes, keep_largest = flag(fill_holes, "fill_holes"), flag(keep_largest, "keep_largest")
     out = mask.copy()
     if radius > 0:
         footprint = morphology.disk(radius) if mask.ndim == 2 else morphology.ball(radius)
@@ -305,6 +314,7 @@ def homomorphic_bias_correction(
     if np.any(image < 0):
         raise ValueError(f"image must be non-negative, got minimum {image.min():.3g}")
     sigma = positive(sigma_px, "sigma_px")
+    at_most(sigma, "sigma_px", 4 * max(image.shape), "a blur wider than the image is flat")
     if mask is None:
         mask = np.ones(image.shape, dtype=bool)
     mask = as_mask(mask, "mask")
