@@ -145,10 +145,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     cached = cache_executed(sorted(staging.rglob("*.ipynb")), cache_dir)
     shutil.rmtree(staging, ignore_errors=True)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and cached:
-        reporter.ensure_newline()
-        reporter.write_line(
+    if cached:
+        _SUMMARY.append(
             f"nbval: cached {len(cached)} executed notebook(s) in {cache_dir} for the book build"
         )
 
@@ -196,6 +194,7 @@ def cache_executed(staged: list[Path], cache_dir: Path) -> list[str]:
 
 
 _NOTEBOOK_REPORTS: list[str] = []
+_SUMMARY: list[str] = []  # lines for the terminal summary (after the progress output)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -204,8 +203,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """Say what a plain ``pytest`` did not do: the book build is the second stage."""
-    if _is_worker() or os.environ.get("MIAKIT_BOOK_BUILD_FOLLOWS"):
+    """Report the cached notebooks; say that the book build is the second stage."""
+    if _is_worker():
+        return
+    for line in _SUMMARY:
+        terminalreporter.write_line(line)
+    if os.environ.get("MIAKIT_BOOK_BUILD_FOLLOWS"):
         return
     if not _NOTEBOOK_REPORTS:
         return
