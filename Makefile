@@ -50,7 +50,7 @@ notebooks: $(STAMP)
 	$(PYTEST) notebooks
 
 test: $(STAMP)
-	$(PYTEST)
+	MIAKIT_BOOK_BUILD_FOLLOWS=1 $(PYTEST)
 	$(MAKE) build
 
 student: $(STAMP)

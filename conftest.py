@@ -10,7 +10,9 @@ the arguments. It does two things for notebooks collected by nbval:
   the book build reads (``execute_notebooks: cache`` in ``_config.yml``). The cache key
   is a hash of the code cells and the kernel spec, so the build finds the notebook and
   does not execute it again; if the notebook changed after the test run, or a cell
-  failed, was skipped or deselected, nothing is cached and the build executes it.
+  failed, was skipped or deselected, nothing is cached and the build executes it. So is
+  a notebook that clears or updates outputs (``clear_output``, ``display_id``, tqdm):
+  nbval drops those messages, and its outputs would differ from a real execution.
 
 With pytest-xdist, workers stage executed notebooks as files and the controller writes
 them into the cache at the end of the session (one writer for the SQLite database).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -109,10 +112,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+#: nbval ignores the iopub messages that clear or update earlier outputs, so a notebook
+#: that sends them (live plots, progress bars) is left to the book build to execute.
+UPDATES_OUTPUTS = re.compile(r"clear_output|update_display|display_id|tqdm")
+
+
 def _stage(item: pytest.Item, state: dict, seconds: float) -> None:
     """Write the executed notebook (cells of the collected file, nbval's outputs)."""
     import nbformat
 
+    code = "\n".join(c.source for c in item.parent.nb.cells if c.cell_type == "code")
+    if UPDATES_OUTPUTS.search(code):
+        return
     nb = nbformat.from_dict(json.loads(json.dumps(item.parent.nb)))
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     for number, cell in enumerate(code):
@@ -134,9 +145,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     cached = cache_executed(sorted(staging.rglob("*.ipynb")), cache_dir)
     shutil.rmtree(staging, ignore_errors=True)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and cached:
-        reporter.write_line(
+    if cached:
+        _SUMMARY.append(
             f"nbval: cached {len(cached)} executed notebook(s) in {cache_dir} for the book build"
         )
 
@@ -181,3 +191,29 @@ def cache_executed(staged: list[Path], cache_dir: Path) -> list[str]:
         )
         done.append(str(source))
     return done
+
+
+_NOTEBOOK_REPORTS: list[str] = []
+_SUMMARY: list[str] = []  # lines for the terminal summary (after the progress output)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if ".ipynb::" in report.nodeid:
+        _NOTEBOOK_REPORTS.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Report the cached notebooks; say that the book build is the second stage."""
+    if _is_worker():
+        return
+    for line in _SUMMARY:
+        terminalreporter.write_line(line)
+    if os.environ.get("MIAKIT_BOOK_BUILD_FOLLOWS"):
+        return
+    if not _NOTEBOOK_REPORTS:
+        return
+    terminalreporter.write_line(
+        "pytest ran the tests, doctests and notebooks (nbval) but not the book build: "
+        "`make build` builds the website and reuses the notebooks executed here "
+        "(`make test` runs both)."
+    )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CPU: dict[str, float] = {}
 
 
 def load() -> str:
@@ -50,18 +52,28 @@ def load() -> str:
     )
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of the finished child processes (kernels included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(label: str, command: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, str]:
-    """Run ``command``; return (seconds, output). Exit on failure, showing the log."""
+    """Run ``command``; return (seconds, output). Exit on failure, showing the log.
+
+    Prints wall time and CPU time: on a shared machine the CPU time is the steadier one.
+    """
     print(f"[{label}] {' '.join(command)}  (load {load()})", flush=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    CPU[label] = cpu_seconds() - cpu
     output = result.stdout + result.stderr
     log.write_text(output, encoding="utf-8")
     if result.returncode != 0:
         print(output[-4000:])
         sys.exit(f"[{label}] failed with exit code {result.returncode}; log: {log}")
-    print(f"[{label}] {seconds:.1f} s", flush=True)
+    print(f"[{label}] {seconds:.1f} s wall, {CPU[label]:.1f} s CPU", flush=True)
     return seconds, output
 
 
@@ -147,11 +159,14 @@ def main() -> None:
 
     print()
     print(f"load average at the end: {load()}")
+    book_cpu = CPU["book"] + CPU["check_site"]
     if "install" in figures:
-        print(f"install                 {figures['install']:7.1f} s")
-    print(f"tests (pytest stage)    {figures['tests']:7.1f} s")
-    print(f"book build + check      {figures['book']:7.1f} s   notebooks: {executed}")
-    print(f"make test (both)        {figures['tests'] + figures['book']:7.1f} s")
+        print(f"install                 {figures['install']:7.1f} s wall")
+    print(f"tests (pytest stage)    {figures['tests']:7.1f} s wall {CPU['tests']:7.1f} s CPU")
+    print(f"book build + check      {figures['book']:7.1f} s wall {book_cpu:7.1f} s CPU")
+    print(f"  notebooks executed by the build: {executed}")
+    total = figures["tests"] + figures["book"]
+    print(f"make test (both)        {total:7.1f} s wall {CPU['tests'] + book_cpu:7.1f} s CPU")
     print("per notebook (execution time stored in the jupyter-cache):")
     print_notebooks(notebook_times(clone / "_build" / ".jupyter_cache"))
     if args.keep:

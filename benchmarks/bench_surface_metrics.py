@@ -45,7 +45,7 @@ def main() -> None:
     # MONAI 1.6 warns about an argument it passes to itself; not ours to fix
     warnings.filterwarnings("ignore", category=FutureWarning, module="monai")
     spacing = (1.0, 1.0, 1.0)
-    for n, repeats in ((128, 5), (256, 3)):
+    for n, repeats in ((128, 7), (256, 5)):
         a, b = spheres(n)
         ta, tb = (torch.from_numpy(m[None, None]) for m in (a, b))
         cases = {

@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 
-import pytest
 import yaml
 from conftest import NOTEBOOKS, ROOT, load_notebook
 
@@ -149,9 +148,6 @@ def corner_quotes(path) -> dict[str, tuple[str, str]]:
     return found
 
 
-# TODO(lead): remove this xfail mark at merge time, once the review branches have
-# converted every Interview corner to the quoted form of COMMON.md convention 2.
-@pytest.mark.xfail(strict=False, reason="corners converted by review branches")
 def test_interview_corner_quotes_the_registry_answer():
     """The primary notebook's corner quotes the yml answer verbatim; no other holds one."""
     corners = {p.relative_to(ROOT).as_posix(): corner_quotes(p) for p in NOTEBOOKS}
@@ -175,8 +171,6 @@ def test_interview_corner_quotes_the_registry_answer():
     assert not problems, "\n".join(problems)
 
 
-# TODO(lead): remove this xfail mark at merge time (the review branches shorten answers).
-@pytest.mark.xfail(strict=False, reason="answers shortened by review branches")
 def test_model_answers_have_at_most_150_words():
     long = {
         e["id"]: len(_words(e["answer"]).split())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 
 import nbformat
 import pytest
@@ -51,6 +50,11 @@ def _demo_notebook():
             _code('glue("ex-99-filter", "median", display=False)'),
             _md("SOLUTION TEXT: the median."),
             _md("```{solution-end}\n```"),
+            _md("```{exercise}\n:label: ex-99-half-width\nHalve the width.\n```"),
+            _md("```{solution-start} ex-99-half-width\n:class: dropdown\n```"),
+            # the identifier form of the label, for a glue that accepts only identifiers
+            _code('glue("ex_99_half_width", width / 2, display=False)'),
+            _md("```{solution-end}\n```"),
             _md("```{exercise}\n:label: ex-99-essay\nDiscuss.\n```"),
             _md("```{solution-start} ex-99-essay\n:class: dropdown\n```"),
             _md("SOLUTION TEXT: an essay.\n\n```{solution-end}\n```"),
@@ -76,7 +80,8 @@ def demo_edition(tmp_path_factory):
 
 def test_demo_answer_key_has_reference_tolerance_and_hint(demo_edition):
     out, key = demo_edition
-    assert set(key) == {"ex-99-double", "ex-99-filter"}
+    assert set(key) == {"ex-99-double", "ex-99-filter", "ex-99-half-width"}
+    assert key["ex-99-half-width"]["value"] == 1.25
     assert key["ex-99-double"]["value"] == 5.0 and key["ex-99-double"]["rtol"] == 0.1
     assert key["ex-99-double"]["hint"] == "Twice as wide."
     assert key["ex-99-filter"]["kind"] == "choice"
@@ -91,10 +96,11 @@ def test_demo_student_notebook_has_no_solutions_and_a_cell_per_exercise(demo_edi
     labels = [
         i for i, c in enumerate(nb.cells) if "{exercise}" in c.source and c.cell_type == "markdown"
     ]
-    assert len(labels) == 3
+    assert len(labels) == 4
     for i in labels:
         assert nb.cells[i + 1].cell_type == "code" and nb.cells[i + 1].source == ""
     assert 'check("ex-99-double", ...)' in text and 'check("ex-99-filter", ...)' in text
+    assert 'check("ex-99-half-width", ...)' in text
     assert "ex-99-essay" in text and 'check("ex-99-essay"' not in text
     assert "## Summary" in text and "assert width == 2.5" in text
 
@@ -111,6 +117,68 @@ def test_demo_student_notebook_runs_and_self_checks_judge(demo_edition):
     assert not wrong and "Twice as wide." in wrong.message and "5" not in wrong.message
     assert check("ex-99-filter", "Median", key=key_file)
     assert not check("ex-99-filter", "gaussian", key=key_file)
+    assert check("ex-99-half-width", 1.25, key=key_file)
+    assert check("ex_99_half_width", 1.25, key=key_file)
+    assert not check("ex-99-half-width", 2.5, key=key_file)
+
+
+@pytest.mark.parametrize("name", ["ex-99-demo-value", "ex_99_demo_value"])
+def test_glued_answer_found_under_label_or_identifier_form(name):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            _md("```{exercise}\n:label: ex-99-demo-value\nCompute it.\n```"),
+            _code(f'glue("{name}", 0.5, display=False)'),
+        ]
+    )
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/papermill.record/text/plain": "0.5"},
+            metadata={"scrapbook": {"name": name}},
+        )
+    ]
+    assert student_edition.glues_an_answer(nb)
+    assert student_edition.glued_answers(nb) == {"ex-99-demo-value": 0.5}
+
+
+def test_glued_answer_under_the_label_wins_over_the_identifier_form():
+    nb = nbformat.v4.new_notebook(
+        cells=[_md("```{exercise}\n:label: ex-99-both\nCompute it.\n```"), _code("")]
+    )
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/papermill.record/text/plain": value},
+            metadata={"scrapbook": {"name": name}},
+        )
+        for name, value in (("ex-99-both", "1.0"), ("ex_99_both", "2.0"))
+    ]
+    assert student_edition.glued_answers(nb) == {"ex-99-both": 1.0}
+
+
+def test_answer_key_from_the_jupyter_cache(tmp_path):
+    # the cache stores only code cells: the labels must come from the source notebook
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    root = tmp_path / "book"
+    (root / "notebooks" / "99_demo").mkdir(parents=True)
+    path = root / "notebooks" / "99_demo" / "01_demo.ipynb"
+    nb = _demo_notebook()
+    nbformat.write(nb, path)
+    cache = get_cache(str(tmp_path / "cache"))
+    executed = student_edition.execute(nb, path.parent)
+    # as the book build caches it: without the fields nbclient adds (timings, language)
+    executed.metadata = nb.metadata
+    for cell, source_cell in zip(executed.cells, nb.cells, strict=True):
+        cell.metadata = source_cell.metadata
+    cache.cache_notebook_bundle(CacheBundleIn(executed, str(path)), check_validity=False)
+    messages = []
+    key = student_edition.build(
+        tmp_path / "student", root=root, cache_path=tmp_path / "cache", log=messages.append
+    )
+    assert not any("executing" in m for m in messages), messages
+    assert set(key) == {"ex-99-double", "ex-99-filter", "ex-99-half-width"}, key
 
 
 def test_unclosed_solution_is_an_error():
@@ -150,11 +218,7 @@ def test_exercise_registry_names_existing_exercises():
 
 
 def _glues_an_answer(path):
-    nb = nbformat.read(path, as_version=4)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    return any(
-        re.search(rf"[\"']{label}[\"']", code) for label in student_edition.exercise_labels(nb)
-    )
+    return student_edition.glues_an_answer(nbformat.read(path, as_version=4))
 
 
 SELF_CHECKED = [p for p in NOTEBOOKS if _glues_an_answer(p)]

@@ -259,12 +259,12 @@ def check_page(driver, base: str, page: str, report: Report) -> None:
         else:
             report.ok("mathjax")
     time.sleep(0.3)  # late requests (fonts, favicon)
-    for entry in driver.get_log("browser"):
-        if entry["level"] == "SEVERE":
-            report.fail(
-                "no JavaScript errors or failed loads (console)", f"{page}: {entry['message']}"
-            )
-    failed = False
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    for message in errors:
+        report.fail("no JavaScript errors or failed loads (console)", f"{page}: {message}")
+    if not errors:
+        report.ok("no JavaScript errors or failed loads (console)")
+    failed = left = False
     requests: dict[str, str] = {}
     for event in _network_events(driver):
         params = event["params"]
@@ -277,7 +277,7 @@ def check_page(driver, base: str, page: str, report: Report) -> None:
                 and host != "127.0.0.1"
             ):
                 report.fail("no request leaves 127.0.0.1", f"{page}: {request_url}")
-                failed = True
+                left = True
         elif event["method"] == "Network.responseReceived" and params["response"]["status"] >= 400:
             report.fail(
                 "no failed resource load",
@@ -291,6 +291,7 @@ def check_page(driver, base: str, page: str, report: Report) -> None:
                 failed = True
     if not failed:
         report.ok("no failed resource load")
+    if not left:
         report.ok("no request leaves 127.0.0.1")
     for image in info["images"]:
         src, alt = image["src"] or "", (image["alt"] or "").strip()

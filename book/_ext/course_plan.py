@@ -3,7 +3,7 @@
 The line ``% GENERATED: course-plan`` in ``book/instructor_guide.md`` is replaced by:
 
 * a plan of 12 sessions: the chapters in the order of ``_toc.yml`` (chapters not written
-  yet, from ``book_pages.CHAPTERS``, fill the later sessions), two or three per session;
+  yet, from ``book/chapters.yml``, fill the later sessions), two or three per session;
 * per session, the in-class time: the reading time the chapter pages state ("About N
   minutes of reading") and the notebooks' execution time measured in this build (from
   the jupyter cache);
@@ -188,12 +188,10 @@ def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
 def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if MARKER not in source[0]:
         return
-    try:
-        from book_pages import CHAPTERS
+    from book_pages import load_chapters  # the chapter registry book/chapters.yml
 
-        coming = {k: v[0] for k, v in CHAPTERS.items() if v[1] is None}
-    except ImportError:
-        coming = {}
+    chapters = load_chapters(Path(app.srcdir))
+    coming = {c["number"]: c["title"] for c in chapters if c["page"] is None}
     source[0] = source[0].replace(MARKER, render_plan(Path(app.srcdir), coming))
 
 

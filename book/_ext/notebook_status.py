@@ -195,7 +195,7 @@ def _summary(rows: list[dict]) -> nodes.paragraph:
     reused = sum(r["by"] == "make test (nbval)" for r in rows)
     day = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
-        f"Built on {day} on {os.cpu_count()} CPU cores, no GPU. {passed} of {len(rows)} "
+        f"Built on {day} on a machine with {os.cpu_count()} CPU cores. {passed} of {len(rows)} "
         f"notebooks ran without error ({reused} executed under nbval by the test run and "
         f"reused by this build, {len(rows) - reused} executed by the build); "
         f"{sum(r['checks'] for r in rows)} assert statements and "
@@ -216,7 +216,7 @@ def _chapter_line(parent: str, rows: list[dict], folder: str) -> nodes.Node:
         f": the chapter's {len(mine)} notebook{'s' if len(mine) > 1 else ''} with "
         f"{sum(r['checks'] for r in mine)} checks, "
         + ("all passing" if ok else "NOT all passing")
-        + f", executed when this site was built ({os.cpu_count()} CPU cores, no GPU; "
+        + f", executed when this site was built ({os.cpu_count()} CPU cores; "
     )
     para += _link(parent, STATUS_DOC, "build status")
     para += nodes.Text(").")

@@ -6,25 +6,26 @@
 * MathJax 2.7 (self-hosted from ``jupyter-server-mathjax``) ships only the STIX-Web
   fonts; its default asks for the TeX fonts, which are not there (404 on
   ``fonts/TeX/fontdata.js``, a "File failed to load" banner, wrongly set equations).
-  The ``HTML-CSS`` output is told to use the shipped fonts.
+  The ``HTML-CSS`` output is told to use the shipped fonts, and the font faces MathJax
+  declares without shipping them (``about:blank``, the TeX ``.otf`` files of the
+  NativeMML output) are pointed at local fonts, so no page requests a missing file.
 * Figures from notebook outputs get a text alternative instead of their file path:
   the figure's own description (its titles, recorded by :func:`miakit.viz.set_style`
-  as the output's ``text/plain``), else the section it belongs to.
+  as the output's ``text/plain``, read from the output's mime bundle), else the
+  section it belongs to.
 * ``sphinx-exercise`` gives every exercise and solution body the same id
   (``exercise-content``, ``solution-content``); ids must be unique in a page, so each
   gets a numbered id (and the old id as a class).
 * Bare ``http(s)://`` URLs in the text become links.
-* Identical inline scripts added twice to a page are kept once (sphinx-thebe's
-  ``const THEBE_JS_URL`` twice is a JavaScript SyntaxError on every page), and the
-  theme's colour mode defaults to ``auto`` (an empty mode is logged as an error).
+* Inline scripts that Sphinx 7.4 writes twice are kept once (sphinx-thebe's
+  ``const THEBE_JS_URL`` twice is a JavaScript SyntaxError on every page; see
+  :func:`_dedupe_scripts`), and the theme's colour mode defaults to ``auto`` (an empty
+  mode is logged as an error).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from base64 import b64decode
 from pathlib import Path
 
 from docutils import nodes
@@ -36,6 +37,23 @@ MATHJAX_FONTS = {
     "preferredFont": "STIX",
     "webFont": "STIX-Web",
     "imageFont": None,
+}
+# Font faces of MathJax 2.7 whose files are not shipped. HTML-CSS declares a
+# "MathJax_Blank" face at url('about:blank'), which Chromium refuses (a CORS error in
+# the console of every page with math); the NativeMML output, whose styles also reach
+# the hidden MathML that MathJax adds for screen readers, declares six TeX faces under
+# fonts/HTML-CSS/TeX/otf (404 as soon as, e.g., \mathcal occurs). Each is pointed at a
+# locally installed font of the same name instead: no request, the same fallback.
+MATHJAX_MISSING_FACES = {
+    "HTML-CSS": {"@font-face": "MathJax_Blank"},
+    "NativeMML": {
+        "@font-face /*1*/": "MathJax_Caligraphic",
+        "@font-face /*2*/": "MathJax_Caligraphic Bold",
+        "@font-face /*3*/": "MathJax_AMS",
+        "@font-face /*4*/": "MathJax_Script",
+        "@font-face /*5*/": "MathJax_Fraktur",
+        "@font-face /*6*/": "MathJax_Fraktur Bold",
+    },
 }
 URL = re.compile(r"https?://[^\s<>()\"']+[^\s<>()\"'.,;:]")
 DEFAULT_FIGURE_REPR = re.compile(r"^<Figure size [\dx.]+ with \d+ Axes>$")
@@ -52,25 +70,36 @@ def _config_inited(app: Sphinx, config) -> None:
     for key, value in MATHJAX_FONTS.items():
         html_css.setdefault(key, value)
     mathjax["HTML-CSS"] = html_css
+    for jax, faces in MATHJAX_MISSING_FACES.items():
+        settings = dict(mathjax.get(jax, {}))
+        styles = dict(settings.get("styles", {}))
+        for key, font in faces.items():
+            styles.setdefault(key, {"src": f"local('{font}')"})
+        settings["styles"] = styles
+        mathjax[jax] = settings
     config.mathjax2_config = mathjax
 
 
-def _figure_descriptions(app: Sphinx, docname: str) -> dict[str, str]:
-    """sha256 of each PNG output of the executed notebook -> its text/plain."""
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
-    if not executed.exists():
-        return {}
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
-    found = {}
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if "image/png" in data:
-                png = data["image/png"]
-                digest = hashlib.sha256(b64decode("".join(png))).hexdigest()
-                text = "".join(data.get("text/plain", ""))
-                found[digest] = text
-    return found
+def _figure_description(image: nodes.image) -> str:
+    """The ``text/plain`` form of the notebook output an image belongs to, or "".
+
+    While a document is read, myst-nb keeps every mime type of a display output
+    (``container(nb_element="mime_bundle")`` holding one ``container(mime_type=...)``
+    per type; the builder's choice is made later, in a post-transform), so the figure's
+    text form sits next to its PNG.
+    """
+    node = image.parent
+    while node is not None and not (
+        isinstance(node, nodes.container) and str(node.get("mime_type", "")).startswith("image/")
+    ):
+        node = node.parent
+    bundle = node.parent if node is not None else None
+    if bundle is None or bundle.get("nb_element") != "mime_bundle":
+        return ""
+    for sibling in bundle.children:
+        if isinstance(sibling, nodes.container) and sibling.get("mime_type") == "text/plain":
+            return " ".join(sibling.astext().split())
+    return ""
 
 
 def _section_title(node: nodes.Node) -> str | None:
@@ -84,16 +113,12 @@ def _section_title(node: nodes.Node) -> str | None:
 
 
 def _alt_texts(app: Sphinx, doctree: nodes.document) -> None:
-    docname = app.env.docname
-    descriptions: dict[str, str] | None = None
     numbers: dict[str, int] = {}
     for image in doctree.findall(nodes.image):
         uri = str(image.get("uri", ""))
         if image.get("alt") and image["alt"] != uri:
             continue
-        if descriptions is None:
-            descriptions = _figure_descriptions(app, docname)
-        text = descriptions.get(Path(uri).stem, "").strip()
+        text = _figure_description(image)
         if text and not DEFAULT_FIGURE_REPR.match(text):
             image["alt"] = text
             continue
@@ -134,15 +159,29 @@ def _link_urls(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    """Drop repeated identical inline scripts (sphinx-thebe's ``const THEBE_JS_URL``
-    is added twice by Jupyter Book, a SyntaxError on every page)."""
+    """Keep one copy of each script (Sphinx 7.4 writes some inline scripts twice).
+
+    An inline script registered after the builder started (sphinx-thebe's
+    ``const THEBE_JS_URL ...`` at ``env-before-read-docs``, sphinx-togglebutton's
+    selector at ``builder-inited``) reaches the builder twice: once from
+    ``app.add_js_file(None, body=...)`` with filename ``None``, and again when
+    ``prepare_writing`` re-adds the registry's scripts with filename ``''``. Sphinx's
+    duplicate check compares filenames, ``None != ''``, so both are written and the
+    second ``const`` declaration is a SyntaxError on every page. Fixed upstream in
+    sphinx-doc/sphinx#13402 (Sphinx 8.2); here scripts are compared as that fix does,
+    with no filename and an empty one the same.
+    """
     scripts = context.get("script_files")
     if not scripts:
         return
     seen, unique = set(), []
     for script in scripts:
         attributes = getattr(script, "attributes", {})
-        key = (getattr(script, "filename", str(script)), str(sorted(attributes.items())))
+        key = (
+            getattr(script, "filename", str(script)) or "",
+            getattr(script, "priority", 500),
+            tuple(sorted((k, str(v)) for k, v in attributes.items())),
+        )
         if key in seen:
             continue
         seen.add(key)

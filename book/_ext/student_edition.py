@@ -10,8 +10,10 @@ For every notebook in ``notebooks/*/``:
   holds ``{solution-end}`` are removed (the solution's code and its prose);
 * each ``{exercise}`` prompt is kept and followed by an empty code cell to work in;
 * where the full notebook glues the exercise's answer under its label
-  (``glue("ex-06-bias-sigma", float(value), display=False)``), a self-check cell
-  follows: ``check("ex-06-bias-sigma", ...)`` (see :mod:`miakit.selfcheck`);
+  (``glue("ex-06-bias-sigma", float(value), display=False)``) or under the label with
+  hyphens turned into underscores (``glue("ex_06_bias_sigma", ...)``, for a ``glue``
+  that accepts only Python identifiers), a self-check cell follows:
+  ``check("ex-06-bias-sigma", ...)`` (see :mod:`miakit.selfcheck`);
 * everything else is copied unchanged.
 
 The reference answers come from the executed notebooks: from the jupyter cache of the
@@ -64,6 +66,27 @@ def exercise_labels(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type == "markdown":
             labels += EXERCISE_LABEL.findall(cell.source)
     return labels
+
+
+def glue_names(label: str) -> tuple[str, str]:
+    """The names an exercise's answer may be glued under: the label and its identifier form.
+
+    Examples
+    --------
+    >>> glue_names("ex-06-bias-sigma")
+    ('ex-06-bias-sigma', 'ex_06_bias_sigma')
+    """
+    return label, label.replace("-", "_")
+
+
+def glues_an_answer(nb: nbformat.NotebookNode) -> bool:
+    """Whether a code cell of ``nb`` names one of its exercises in quotes (either form)."""
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return any(
+        re.search(rf"[\"']{re.escape(name)}[\"']", code)
+        for label in exercise_labels(nb)
+        for name in glue_names(label)
+    )
 
 
 def strip_solutions(nb: nbformat.NotebookNode, checks: dict[str, str] | None = None):
@@ -171,20 +194,35 @@ def _kind(value: object) -> str:
     raise TypeError(f"value: glued answer {value!r} is not a number, string or array")
 
 
-def glued_answers(executed: nbformat.NotebookNode) -> dict[str, object]:
-    """Exercise label -> glued value, read from an executed notebook's outputs."""
-    labels = set(exercise_labels(executed))
-    found = {}
+def glued_answers(
+    executed: nbformat.NotebookNode, labels: list[str] | None = None
+) -> dict[str, object]:
+    """Exercise label -> glued value, read from an executed notebook's outputs.
+
+    A value glued under the label or under its identifier form (see :func:`glue_names`)
+    counts; when a notebook glues both, the label's own wins. ``labels`` are the
+    notebook's exercise labels; by default they are read from ``executed``, which must
+    then hold its markdown cells (a jupyter-cache bundle holds only the code cells).
+    """
+    if labels is None:
+        labels = exercise_labels(executed)
+    labels = {name: label for label in labels for name in glue_names(label)}
+    found, under_label = {}, set()
     for cell in executed.cells:
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name in labels:
-                data = output.get("data", {})
-                text = data.get(GLUE_MIME, data.get("text/plain"))
-                if text is not None:
-                    found[name] = parse_glued(text)
+            if name not in labels:
+                continue
+            label = labels[name]
+            data = output.get("data", {})
+            text = data.get(GLUE_MIME, data.get("text/plain"))
+            if text is None or (label in under_label and name != label):
+                continue
+            found[label] = parse_glued(text)
+            if name == label:
+                under_label.add(label)
     return found
 
 
@@ -245,15 +283,14 @@ def build(
         rel = path.relative_to(root / "notebooks").as_posix()
         nb = nbformat.read(path, as_version=4)
         answers: dict[str, object] = {}
-        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-        if any(re.search(rf"[\"']{label}[\"']", code) for label in exercise_labels(nb)):
+        if glues_an_answer(nb):
             executed = _from_cache(nb, cache_path)
             if executed is None:
                 log(f"student: executing {rel} (not in the jupyter cache) ...")
                 start = time.perf_counter()
                 executed = execute(nb, path.parent)
                 log(f"student:   done in {time.perf_counter() - start:.0f} s")
-            answers = glued_answers(executed)
+            answers = glued_answers(executed, exercise_labels(nb))
         for label, value in answers.items():
             key[label] = key_entry(label, value, registry, rel)
             if label not in registry:

@@ -11,7 +11,7 @@ centre lines; see :mod:`miakit._chest_tubes`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -146,6 +146,7 @@ class Thorax:
     cartilage_hu: float = 120.0
     deformation: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((2, 3, 3)))
     hila: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))
+    body_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(repr=False, default=None)
 
     def displacement(self, x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The smooth random field ``(dx, dz)`` (mm): 3 x 3 cosines over the field of view."""
@@ -175,6 +176,15 @@ class Thorax:
         return out + 6.0
 
     def body_axes(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Half-width and half-depth of the body outline at height z (mm), from a table."""
+        if self.body_table is None:
+            return self.body_axes_exact(z)
+        zt, width, depth = self.body_table
+        return np.interp(z, zt, width).astype(np.float32), np.interp(z, zt, depth).astype(
+            np.float32
+        )
+
+    def body_axes_exact(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Half-width and half-depth of the body outline at height z (mm)."""
         s, apex = self.scale, self.lungs[0].apex
         z = np.asarray(z, dtype=np.float32)
@@ -282,7 +292,7 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
     ribs = apex - 12.0 * s - step * np.arange(12)
     freq = np.add.outer(np.arange(3), np.arange(3))
     deformation = rng.normal(size=(2, 3, 3)) * 4.0 / (1.0 + freq) ** 1.5
-    return Thorax(
+    thorax = Thorax(
         scale=s, inspiration=insp, wall_mm=g(18, 30) * s, fat_mm=g(6, 18) * s,
         body_yc=10.0 * s, body_b=body_b, lungs=(right, left), heart=heart,
         mediastinum=(knob, descending, svc, *arteries), stomach=stomach, breasts=breasts,
@@ -291,6 +301,8 @@ def draw_thorax(rng: np.random.Generator, sex: str, age: float, ctr: float) -> T
         cartilage_hu=HU["cartilage"] + 3.0 * max(age - 30.0, 0.0),
         deformation=deformation.astype(np.float32), hila=hila,
     )  # fmt: skip
+    zt = np.linspace(-300.0, 300.0, 1201, dtype=np.float32)
+    return replace(thorax, body_table=(zt, *thorax.body_axes_exact(zt)))
 
 
 def scapula_thickness(th: Thorax, x: np.ndarray, z: np.ndarray, view: str) -> np.ndarray:

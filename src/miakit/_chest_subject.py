@@ -1,4 +1,4 @@
-"""Virtual chest subjects: anatomy, findings and demographics (private; see miakit.chest)."""
+"""Virtual chest subjects and the result types of miakit.chest (private; see miakit.chest)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from . import _chest_findings as fnd
 from ._checks import choice, positive_int
@@ -129,3 +130,58 @@ def make_chest_subject(
     extra = cm_extra if flags["cardiomegaly"] else 0.0
     found = fnd.draw_findings(rngs, thorax, flags, sample, patient, extra)
     return ChestSubject(subject_id, seed, site, age, sex, thorax, tubes, found)
+
+
+@dataclass(frozen=True)
+class ChestCT:
+    """A CT volume (Z, Y, X) in HU: slices inferior to superior, rows anterior to
+    posterior, columns patient right to left (DICOM LPS axial order), with labels
+    (:data:`CT_LABELS`), voxel spacing (mm) and metadata."""
+
+    image_hu: np.ndarray
+    labels: np.ndarray
+    spacing_mm: tuple[float, float, float]
+    metadata: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ChestRadiograph:
+    """One simulated film and its truth.
+
+    ``image`` float32 (H, W) in [0, 1], displayed MONOCHROME2 (bone bright);
+    ``line_integral`` the noise-free sum of mu along each ray; ``log_image`` the noisy
+    ``-ln(I / I0)`` before display processing; ``masks`` bool (H, W) by name
+    (``lung_right``, ``lung_left``: SCR-style lung fields; ``heart``; ``nodules``;
+    ``consolidation``; ``effusion``; ``thorax_lungs``: the whole projected lungs, also
+    behind the heart and below the dome); ``boxes`` one row per object (``label``,
+    ``row0, col0, row1, col1``, end-exclusive pixel indices); ``ctr`` from the masks.
+    ``pixel_spacing_mm`` is at the detector; divide by ``magnification`` (the lungs')
+    for mm in the patient.
+    """
+
+    image: np.ndarray
+    line_integral: np.ndarray
+    log_image: np.ndarray
+    masks: dict[str, np.ndarray]
+    boxes: pd.DataFrame
+    ctr: float
+    pixel_spacing_mm: float
+    magnification: float
+    metadata: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ChestRadiographs:
+    """A batch of films: ``images`` float32 (N, H, W); ``lung_masks`` (both SCR lung
+    fields), ``heart_masks``, ``nodule_masks`` bool (N, H, W); ``boxes`` with an
+    ``image_index`` column; ``metadata`` one row per film."""
+
+    images: np.ndarray
+    lung_masks: np.ndarray
+    heart_masks: np.ndarray
+    nodule_masks: np.ndarray
+    boxes: pd.DataFrame
+    metadata: pd.DataFrame
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])

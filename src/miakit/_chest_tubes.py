@@ -130,7 +130,7 @@ def _in_soft(th: Thorax, pts: np.ndarray) -> np.ndarray:
 def _tree(rng: np.random.Generator, th: Thorax) -> tuple[np.ndarray, np.ndarray]:
     """Two-level tree per lung: hilum -> 10 segmental branches -> 300 peripheral twigs."""
     pts_all, vol_all = [], []
-    n_line = 32
+    n_line = 24
     t = np.linspace(0.0, 1.0, n_line)[None, :, None]
     for side in (0, 1):
         hilum = np.asarray(th.hila[side], dtype=float)
@@ -139,8 +139,8 @@ def _tree(rng: np.random.Generator, th: Thorax) -> tuple[np.ndarray, np.ndarray]
         segs = hilum + rng.uniform(0.35, 0.5, (10, 1)) * (seg_far - hilum)
         owner = np.argmin(((targets[:, None] - segs[None]) ** 2).sum(-1), axis=1)
         for start, end, r0, r1 in (
-            (hilum + rng.normal(0.0, 8.0, (10, 3)) * th.scale, segs, 3.5, 2.2),
-            (segs[owner] + rng.normal(0.0, 7.0, targets.shape) * th.scale, targets, 1.5, 0.4),
+            (hilum + rng.normal(0.0, 8.0, (10, 3)) * th.scale, segs, 4.0, 2.6),
+            (segs[owner] + rng.normal(0.0, 7.0, targets.shape) * th.scale, targets, 2.2, 0.6),
         ):
             bend = (
                 rng.normal(0.0, 0.06, (len(end), 1, 3))
@@ -190,8 +190,12 @@ def _vessels(rng: np.random.Generator, th: Thorax) -> Tubes:
     frame = _lung_frame(th)
     pts = unit * frame[side, 1] + frame[side, 0]
     vols = unit_vol * np.prod(frame[side, 1], axis=1)
-    inside = th.lungs[0].contains(pts) | th.lungs[1].contains(pts)
-    keep = inside & ~_in_soft(th, pts)
+    right = pts[:, 0] < 0
+    inside = np.empty(len(pts), dtype=bool)
+    inside[right] = th.lungs[0].contains(pts[right])
+    inside[~right] = th.lungs[1].contains(pts[~right])
+    y0, y1 = th.heart.interval(pts[:, 0], pts[:, 2])
+    keep = inside & ~((pts[:, 1] >= y0) & (pts[:, 1] < y1))
     return Tubes("vessels", pts[keep], vols[keep], HU["blood"], 1.2 * th.scale)
 
 

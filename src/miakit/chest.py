@@ -44,7 +44,6 @@ patient's right to left), rows from head to feet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -55,7 +54,14 @@ from . import _chest_xray as xr
 from ._checks import choice, positive, positive_int
 from ._chest_export import export_chest_ct, export_radiograph
 from ._chest_findings import DEFAULT_PREVALENCE, FINDINGS
-from ._chest_subject import ChestSubject, pick_site, stream
+from ._chest_subject import (
+    ChestCT,
+    ChestRadiograph,
+    ChestRadiographs,
+    ChestSubject,
+    pick_site,
+    stream,
+)
 from ._chest_subject import make_chest_subject as _make
 from ._chest_xray import bounding_box, cardiothoracic_ratio
 
@@ -142,24 +148,19 @@ def make_chest_subject(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ChestCT:
-    """A CT volume (Z, Y, X) in HU: slices inferior to superior, rows anterior to
-    posterior, columns patient right to left (DICOM LPS axial order), with labels
-    (:data:`CT_LABELS`), voxel spacing (mm) and metadata."""
-
-    image_hu: np.ndarray
-    labels: np.ndarray
-    spacing_mm: tuple[float, float, float]
-    metadata: dict[str, object]
-
-
 def _check_subject(subject: object) -> ChestSubject:
     if not isinstance(subject, ChestSubject):
         raise TypeError(
             f"subject must be a ChestSubject from make_chest_subject, got {type(subject)}"
         )
     return subject
+
+
+def _check_timepoint(timepoint: int) -> int:
+    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    if timepoint > 10:
+        raise ValueError(f"timepoint must be <= 10 (yearly visits), got {timepoint}")
+    return timepoint
 
 
 def render_chest_ct(
@@ -178,7 +179,7 @@ def render_chest_ct(
     shape : tuple of 3 int
         Grid (Z, Y, X), each in [16, 512]; spacing is ``400 / shape`` mm.
     timepoint : int
-        Yearly visit >= 0 (nodules grow).
+        Yearly visit in [0, 10] (nodules grow).
     noise_hu : float
         Standard deviation (HU, >= 0) of added white Gaussian noise.
 
@@ -193,7 +194,7 @@ def render_chest_ct(
     TypeError
         If ``subject`` is not a :class:`ChestSubject` or ``timepoint`` not an integer.
     ValueError
-        For a bad ``shape``, a negative ``timepoint`` or ``noise_hu``.
+        For a bad ``shape``, ``timepoint`` outside [0, 10] or a negative ``noise_hu``.
 
     Examples
     --------
@@ -209,7 +210,7 @@ def render_chest_ct(
         isinstance(n, (int, np.integer)) and 16 <= n <= 512 for n in shape
     ):
         raise ValueError(f"shape must be 3 integers in [16, 512], got {shape}")
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     noise_hu = positive(noise_hu, "noise_hu", allow_zero=True)
     hu, labels, spacing = cct.render(subject, shape, timepoint, noise_hu)
     voxel_ml = float(np.prod(spacing)) / 1000.0
@@ -221,32 +222,6 @@ def render_chest_ct(
         nodule_ml=float((labels == 6).sum() * voxel_ml),
     )
     return ChestCT(hu, labels, spacing, meta)
-
-
-@dataclass(frozen=True)
-class ChestRadiograph:
-    """One simulated film and its truth.
-
-    ``image`` float32 (H, W) in [0, 1], displayed MONOCHROME2 (bone bright);
-    ``line_integral`` the noise-free sum of mu along each ray; ``log_image`` the noisy
-    ``-ln(I / I0)`` before display processing; ``masks`` bool (H, W) by name
-    (``lung_right``, ``lung_left``: SCR-style lung fields; ``heart``; ``nodules``;
-    ``consolidation``; ``effusion``; ``thorax_lungs``: the whole projected lungs, also
-    behind the heart and below the dome); ``boxes`` one row per object (``label``,
-    ``row0, col0, row1, col1``, end-exclusive pixel indices); ``ctr`` from the masks.
-    ``pixel_spacing_mm`` is at the detector; divide by ``magnification`` (the lungs')
-    for mm in the patient.
-    """
-
-    image: np.ndarray
-    line_integral: np.ndarray
-    log_image: np.ndarray
-    masks: dict[str, np.ndarray]
-    boxes: pd.DataFrame
-    ctr: float
-    pixel_spacing_mm: float
-    magnification: float
-    metadata: dict[str, object]
 
 
 def _radiograph(subject: ChestSubject, size: int, view: str, timepoint: int) -> ChestRadiograph:
@@ -295,7 +270,7 @@ def simulate_radiograph(
         antero-posterior (bedside, SID 1000 mm, the heart far from the detector and
         therefore magnified, scapulae over the lungs).
     timepoint : int
-        Yearly visit >= 0 (nodules grow; noise and tilt are redrawn).
+        Yearly visit in [0, 10] (nodules grow; noise and tilt are redrawn).
 
     Returns
     -------
@@ -306,7 +281,8 @@ def simulate_radiograph(
     TypeError
         If ``subject`` is not a :class:`ChestSubject` or ``size``/``timepoint`` not integers.
     ValueError
-        For ``size`` outside [64, 1024], an unknown ``view`` or a negative ``timepoint``.
+        For ``size`` outside [64, 1024] or not a multiple of 4, an unknown ``view`` or
+        ``timepoint`` outside [0, 10].
 
     Examples
     --------
@@ -320,25 +296,8 @@ def simulate_radiograph(
     if size > 1024 or size % 4:
         raise ValueError(f"size must be a multiple of 4 in [64, 1024], got {size}")
     choice(view, "view", _VIEWS)
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     return _radiograph(subject, size, view, timepoint)
-
-
-@dataclass(frozen=True)
-class ChestRadiographs:
-    """A batch of films: ``images`` float32 (N, H, W); ``lung_masks`` (both SCR lung
-    fields), ``heart_masks``, ``nodule_masks`` bool (N, H, W); ``boxes`` with an
-    ``image_index`` column; ``metadata`` one row per film."""
-
-    images: np.ndarray
-    lung_masks: np.ndarray
-    heart_masks: np.ndarray
-    nodule_masks: np.ndarray
-    boxes: pd.DataFrame
-    metadata: pd.DataFrame
-
-    def __len__(self) -> int:
-        return int(self.images.shape[0])
 
 
 def generate_radiographs(
@@ -373,7 +332,7 @@ def generate_radiographs(
     ------
     ValueError
         Bad ``n_subjects`` or ``size``, unknown ``view`` or site, an empty ``sites``,
-        a prevalence outside [0, 1].
+        a prevalence outside [0, 1] or ``timepoint`` outside [0, 10].
 
     Examples
     --------
@@ -387,7 +346,7 @@ def generate_radiographs(
         raise ValueError(f"size must be a multiple of 4 in [64, 1024], got {size}")
     choice(view, "view", _VIEWS)
     seed = positive_int(seed, "seed", minimum=0)
-    timepoint = positive_int(timepoint, "timepoint", minimum=0)
+    timepoint = _check_timepoint(timepoint)
     options = sorted(SITES) if sites is None else list(sites)
     if len(options) == 0:
         raise ValueError("sites must name at least one site, got an empty sequence")

@@ -298,6 +298,9 @@ def simulate_pet(
     standard deviation :math:`\\mathrm{FWHM}/(2\\sqrt{2\\ln 2})` (:func:`scipy.ndimage.
     gaussian_filter`) and ``s`` chosen so the expected total is ``counts``. The blur
     lowers the peak of objects smaller than about 2-3 FWHM: the partial-volume effect.
+    The Poisson noise is drawn per image pixel, a simplification: a real scanner counts
+    per line of response (the sinogram), and reconstruction makes the image noise
+    correlated and roughly Gaussian (see :func:`simulate_ct_scan` for that behaviour).
     Attenuation, scatter, randoms and iterative reconstruction are left out.
 
     Examples

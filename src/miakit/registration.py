@@ -19,7 +19,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ._checks import as_array, choice, positive, positive_int, probability
-from .sitk_io import from_sitk, mask_points_mm, to_sitk
+from ._sitk_convert import from_sitk, mask_points_mm, to_sitk
 
 __all__ = [
     "RegistrationResult",

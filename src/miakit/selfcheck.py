@@ -154,7 +154,8 @@ def check(
     Parameters
     ----------
     exercise_id : str
-        The exercise label shown in its box, e.g. ``"ex-06-bias-sigma"``.
+        The exercise label shown in its box, e.g. ``"ex-06-bias-sigma"`` (its identifier
+        form ``"ex_06_bias_sigma"`` is accepted too).
     answer : float, str or array_like
         Your answer. Numbers and arrays are compared with the exercise's tolerance
         (``|answer - reference| <= atol + rtol * |reference|``), choices as text ignoring
@@ -186,8 +187,12 @@ def check(
     ex-00-demo: right (tolerance: 5% relative).
     >>> bool(check("ex-00-demo", 3.0, key=key))
     False
+    >>> bool(check("ex_00_demo", 2.0, key=key))
+    True
     """
     exercises = load_answer_key(key)
+    if exercise_id not in exercises and isinstance(exercise_id, str):
+        exercise_id = exercise_id.replace("_", "-")
     if exercise_id not in exercises:
         known = ", ".join(sorted(exercises)) or "none"
         raise KeyError(

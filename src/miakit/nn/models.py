@@ -138,6 +138,9 @@ class SmallCNN(SeededModule):
         Channels of the first stage; each stage doubles them.
     depth : int
         Number of stages (each halves the image size).
+    global_pool : {"mean", "max"}
+        How the last feature maps become one vector: the mean suits patterns spread
+        over the image, the max a small finding anywhere in it.
     seed : int
         Seed of :func:`init_weights`.
 
@@ -149,9 +152,17 @@ class SmallCNN(SeededModule):
     """
 
     def __init__(
-        self, in_channels: int, n_classes: int, *, width: int = 8, depth: int = 3, seed: int = 0
+        self,
+        in_channels: int,
+        n_classes: int,
+        *,
+        width: int = 8,
+        depth: int = 3,
+        global_pool: Literal["mean", "max"] = "mean",
+        seed: int = 0,
     ) -> None:
         super().__init__()
+        self.global_pool = choice(global_pool, "global_pool", ("mean", "max"))
         positive_int(in_channels, "in_channels")
         positive_int(n_classes, "n_classes")
         positive_int(width, "width")
@@ -172,7 +183,9 @@ class SmallCNN(SeededModule):
         init_weights(self, seed=seed)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(dim=(2, 3)))
+        maps = self.features(x)
+        pooled = maps.mean(dim=(2, 3)) if self.global_pool == "mean" else maps.amax(dim=(2, 3))
+        return self.head(pooled)
 
 
 class BasicBlock(SeededModule):
