@@ -5,7 +5,9 @@ value passed to ``glue(...)`` must not depend on ``time.perf_counter``, ``time.t
 ``time.process_time``, ``timeit`` and the like. The check is a small flow-sensitive
 data-flow over the names assigned in a notebook's code cells, in execution order (a
 notebook is one namespace, so a timing from an earlier cell taints a later glue too).
-Timings may be printed or plotted; they may not be glued.
+Timings may be printed or plotted; they may not be glued. The taint is per name, not per
+element: a table with a timing column taints every value glued from that table, so keep
+timings out of tables whose values are glued.
 """
 
 from __future__ import annotations
@@ -124,9 +126,11 @@ class _Flow:
             values = list(call.args[1:]) + [k.value for k in call.keywords if k.arg != "name"]
             if any(self.is_tainted(v) for v in values):
                 label = ast.unparse(call.args[0]) if call.args else "?"
-                self.findings.append(f"{where}: glue({label}, ...) depends on a clock reading")
+                finding = f"{where}: glue({label}, ...) depends on a clock reading"
+                if finding not in self.findings:  # loop bodies are visited twice
+                    self.findings.append(finding)
 
-    def run(self, statements: list[ast.stmt], where: str, strong: bool = True) -> None:
+    def run(self, statements: list[ast.stmt], where: str) -> None:
         for stmt in statements:
             self._check_glue_in(stmt, where)
             if isinstance(stmt, ast.Import | ast.ImportFrom):
@@ -143,35 +147,41 @@ class _Flow:
             elif isinstance(stmt, ast.Assign):
                 dirty = self.is_tainted(stmt.value)
                 for target in stmt.targets:
-                    self._assign(target, stmt.value, dirty, strong)
+                    self._assign(target, stmt.value, dirty, strong=True)
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                self._assign(stmt.target, stmt.value, self.is_tainted(stmt.value), strong)
+                self._assign(stmt.target, stmt.value, self.is_tainted(stmt.value), strong=True)
             elif isinstance(stmt, ast.AugAssign):
                 dirty = self.is_tainted(stmt.value) or self.is_tainted(stmt.target)
                 self._assign(stmt.target, None, dirty, strong=False)
-            elif isinstance(stmt, ast.For | ast.AsyncFor):
-                self._assign(stmt.target, None, self.is_tainted(stmt.iter), strong=False)
+            elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+                before = set(self.tainted)
+                if not isinstance(stmt, ast.While):
+                    self._assign(stmt.target, None, self.is_tainted(stmt.iter), strong=True)
                 for _ in range(2):  # a second pass carries taint around the loop
-                    self.run(stmt.body, where, strong=False)
-                self.run(stmt.orelse, where, strong=False)
-            elif isinstance(stmt, ast.While):
-                for _ in range(2):
-                    self.run(stmt.body, where, strong=False)
-                self.run(stmt.orelse, where, strong=False)
-            elif isinstance(stmt, ast.If):
-                self.run(stmt.body, where, strong=False)
-                self.run(stmt.orelse, where, strong=False)
+                    self.run(stmt.body, where)
+                self.tainted |= before  # the body may run zero times
+                self.run(stmt.orelse, where)
+            elif isinstance(stmt, ast.If | ast.Try):
+                before = set(self.tainted)
+                branches = (
+                    [stmt.body, stmt.orelse]
+                    if isinstance(stmt, ast.If)
+                    else [stmt.body + stmt.orelse, *(h.body for h in stmt.handlers)]
+                )
+                after: set[str] = set()
+                for branch in branches:  # either branch may run: union of the outcomes
+                    self.tainted = set(before)
+                    self.run(branch, where)
+                    after |= self.tainted
+                self.tainted = after
+                if isinstance(stmt, ast.Try):
+                    self.run(stmt.finalbody, where)
             elif isinstance(stmt, ast.With | ast.AsyncWith):
                 for item in stmt.items:
                     if item.optional_vars is not None:
                         dirty = self.is_tainted(item.context_expr)
-                        self._assign(item.optional_vars, None, dirty, strong=False)
-                self.run(stmt.body, where, strong)
-            elif isinstance(stmt, ast.Try):
-                for block in (stmt.body, *(h.body for h in stmt.handlers)):
-                    self.run(block, where, strong=False)
-                self.run(stmt.orelse, where, strong=False)
-                self.run(stmt.finalbody, where, strong=False)
+                        self._assign(item.optional_vars, None, dirty, strong=True)
+                self.run(stmt.body, where)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 func = stmt.value.func  # runs.append(t), table.update(...): mutation
                 if isinstance(func, ast.Attribute) and func.attr in MUTATORS:
