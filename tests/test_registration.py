@@ -109,16 +109,37 @@ def test_rigid_registration_recovers_a_known_shift(metric):
 def test_registration_is_reproducible_with_a_seed():
     fixed = to_sitk(_blob())
     moving = resample(fixed, sitk.TranslationTransform(2, (1.5, 1.0)))
-    # ITK's threaded sums vary in order, so runs agree to rounding error, not bit for bit
+    # threads=1 runs the metric as one work unit: the same seed repeats bit for bit
     first = register_linear(fixed, moving, seed=4, sampling_fraction=0.3, threads=1)
+    again = register_linear(fixed, moving, seed=4, sampling_fraction=0.3, threads=1)
+    assert again.transform.GetParameters() == first.transform.GetParameters()
+    # more threads add their partial sums in varying order and the optimizer can amplify
+    # that rounding (up to about 1e-6 seen in 3D mutual information): the documented
+    # tolerance between runs is 1e-5, not rounding error
     second = register_linear(fixed, moving, seed=4, sampling_fraction=0.3, threads=2)
     np.testing.assert_allclose(
-        second.transform.GetParameters(), first.transform.GetParameters(), rtol=0, atol=1e-9
+        second.transform.GetParameters(), first.transform.GetParameters(), rtol=0, atol=1e-5
     )
     # a different seed samples other voxels and lands measurably elsewhere
     other = register_linear(fixed, moving, seed=5, sampling_fraction=0.3, threads=1)
-    assert np.max(np.abs(np.subtract(other.transform.GetParameters(),
-                                     first.transform.GetParameters()))) > 1e-9  # fmt: skip
+    shift = np.max(np.abs(np.subtract(other.transform.GetParameters(),
+                                      first.transform.GetParameters())))  # fmt: skip
+    assert shift > 1e-5, f"expected another seed to move the result > 1e-5, got {shift:.2g}"
+
+
+def test_threads_one_is_bit_identical_for_3d_mutual_information():
+    rng = np.random.default_rng(0)
+    zz, yy, xx = np.mgrid[:24, :24, :24]
+    volume = np.exp(-((zz - 11) ** 2 / 30 + (yy - 13) ** 2 / 50 + (xx - 10) ** 2 / 25))
+    fixed = to_sitk(volume + 0.05 * rng.standard_normal(volume.shape))
+    moving = resample(
+        fixed, sitk.Euler3DTransform((11.5,) * 3, 0.05, -0.04, 0.08, (1.0, -0.5, 0.7))
+    )
+    runs = [
+        register_linear(fixed, moving, metric="mutual_information", threads=1).transform
+        for _ in range(3)
+    ]
+    assert all(run.GetParameters() == runs[0].GetParameters() for run in runs)
 
 
 def test_register_linear_rejects_bad_inputs():
