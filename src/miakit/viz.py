@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
+from skimage.util import montage
 
 from ._checks import (
     as_array,
@@ -350,10 +351,8 @@ def show_montage(
     nrows = math.ceil(n / ncols)
     if vmin is None or vmax is None:
         vmin, vmax = _grey(stack, vmin, vmax)
-    canvas = np.full((nrows * height, ncols * width), np.nan)
-    for i, tile in enumerate(stack):
-        row, col = divmod(i, ncols)
-        canvas[row * height : (row + 1) * height, col * width : (col + 1) * width] = tile
+    # empty cells of the grid are NaN, drawn in the colour map's "bad" colour (white)
+    canvas = montage(stack, fill=np.nan, grid_shape=(nrows, ncols))
     ax = _axes(ax)
     cmap_obj = colormap.with_extremes(bad="white")
     ax.imshow(canvas, cmap=cmap_obj, vmin=vmin, vmax=vmax, interpolation="nearest")
