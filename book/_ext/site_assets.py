@@ -196,12 +196,30 @@ def _ancestors(node: nodes.Node):
         node = node.parent
 
 
+def _number_exercises_per_page(app: Sphinx, builder) -> None:
+    """Number exercises 1, 2, ... on each page instead of through the whole book.
+
+    Sphinx numbers enumerable nodes (sphinx-exercise's exercises) book-wide when the
+    table of contents is not numbered, so chapter 06 showed "Exercise 26". Sphinx assigns
+    the numbers after reading ("env-get-updated"); just before writing, renumber them per
+    page in their original order.
+    """
+    for numbers in builder.env.toc_fignumbers.values():
+        exercises = numbers.get("exercise")
+        if not exercises:
+            continue
+        ordered = sorted(exercises, key=lambda key: exercises[key])
+        for position, key in enumerate(ordered, start=1):
+            exercises[key] = (position,)
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("course_plan")  # the instructor guide's generated course plan
     app.connect("config-inited", _config_inited)
     app.connect("doctree-read", _alt_texts)
     app.connect("doctree-read", _link_urls)
     app.connect("doctree-resolved", _unique_exercise_ids)
+    app.connect("write-started", _number_exercises_per_page)
     app.connect("html-page-context", _dedupe_scripts)
     app.add_css_file("miakit.css")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
