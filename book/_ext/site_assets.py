@@ -213,6 +213,26 @@ def _number_exercises_per_page(app: Sphinx, builder) -> None:
             exercises[key] = (position,)
 
 
+def _favicon_ico(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``favicon.ico`` at the site root, drawn like ``favicon.svg``.
+
+    Browsers ask for ``/favicon.ico`` on their own before they read the page's icon link;
+    without the file that request is a 404 in the console (the browser test fails on it).
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from PIL import Image, ImageDraw
+
+    icon = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    draw.rounded_rectangle((0, 0, 31, 31), radius=6, fill="#1d3557")
+    draw.ellipse((5, 4, 27, 29), outline="#f1f1f1", width=3)
+    draw.ellipse((8, 8, 24, 25), fill="#8d99ae")
+    draw.line((16, 9, 16, 24), fill="#1d3557", width=1)
+    draw.ellipse((17, 11, 22, 16), fill="#e69f00")
+    icon.save(Path(app.outdir) / "favicon.ico", sizes=[(16, 16), (32, 32)])
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("course_plan")  # the instructor guide's generated course plan
     app.connect("config-inited", _config_inited)
@@ -220,6 +240,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-read", _link_urls)
     app.connect("doctree-resolved", _unique_exercise_ids)
     app.connect("write-started", _number_exercises_per_page)
+    app.connect("build-finished", _favicon_ico)
     app.connect("html-page-context", _dedupe_scripts)
     app.add_css_file("miakit.css")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
